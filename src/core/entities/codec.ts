@@ -1,0 +1,198 @@
+import type { EntityDef, PropertyDef } from '../../model/types.ts';
+import { BadRequestError } from '../errors/bad-request.ts';
+import { ident, type Sql, sql } from '../query/sql.ts';
+
+/**
+ * Conversion between wire values (JSON) and table columns, derived from property types. Shared by the read
+ * path (select + decode) and the write path (validate + encode), so every API stores and shows a property
+ * the same way.
+ */
+
+/** SQL select list items for a property, reading from table alias `alias`; decoded by `decodeProperty`. */
+export function selectColumns(alias: string, p: PropertyDef): Sql[] {
+  switch (p.type) {
+    case 'geometry':
+      return [
+        sql`COALESCE(${ident(alias, `${p.column}_geojson`)}, ST_AsGeoJSON(${ident(alias, p.column)})::jsonb) AS ${ident(p.column)}`,
+      ];
+    case 'timeInterval':
+    case 'timeObject':
+      return [ident(alias, `${p.column}_start`), ident(alias, `${p.column}_end`)];
+    default:
+      return [ident(alias, p.column)];
+  }
+}
+
+/** Wire value of a property from a row selected with `selectColumns`. */
+export function decodeProperty(p: PropertyDef, row: Record<string, unknown>): unknown {
+  switch (p.type) {
+    case 'timeInterval': {
+      const s = row[`${p.column}_start`] as string | null;
+      const e = row[`${p.column}_end`] as string | null;
+      if (!s) return null;
+      return `${s}/${e ?? s}`;
+    }
+    case 'timeObject': {
+      const s = row[`${p.column}_start`] as string | null;
+      const e = row[`${p.column}_end`] as string | null;
+      if (!s) return null;
+      return e ? `${s}/${e}` : s;
+    }
+    default:
+      return row[p.column] ?? null;
+  }
+}
+
+/** A column assignment for INSERT/UPDATE: the column name (from the model) and its SQL value expression. */
+export interface ColumnValue {
+  column: string;
+  value: Sql;
+}
+
+const INSTANT =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$|^\d{4}-\d{2}-\d{2}$/;
+
+/** Checks an ISO 8601 instant; returns it normalised to a string PostgreSQL reads as timestamptz. */
+export function parseInstant(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new BadRequestError(
+      `${field} must be an ISO 8601 date-time with time zone, e.g. 2024-05-01T12:00:00Z`,
+      {
+        field,
+      },
+    );
+  }
+  return value;
+}
+
+/** An ISO 8601 interval `start/end` (end not before start). */
+export function parseInterval(value: unknown, field: string): { start: string; end: string } {
+  if (typeof value !== 'string' || value.split('/').length !== 2) {
+    throw new BadRequestError(`${field} must be an ISO 8601 interval start/end`, { field });
+  }
+  const [a, b] = value.split('/') as [string, string];
+  const start = parseInstant(a, field);
+  const end = parseInstant(b, field);
+  if (Date.parse(end) < Date.parse(start)) {
+    throw new BadRequestError(`${field} ends before it starts`, { field });
+  }
+  return { start, end };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const GEOJSON_TYPES = new Set([
+  'Point',
+  'MultiPoint',
+  'LineString',
+  'MultiLineString',
+  'Polygon',
+  'MultiPolygon',
+  'GeometryCollection',
+  'Feature',
+]);
+
+/** The geometry part of a GeoJSON value (a Feature is accepted and its geometry used). */
+export function geometryOf(value: unknown, field: string): Record<string, unknown> {
+  if (!isObject(value) || typeof value.type !== 'string' || !GEOJSON_TYPES.has(value.type)) {
+    throw new BadRequestError(`${field} must be a GeoJSON geometry or Feature`, { field });
+  }
+  if (value.type === 'Feature') return geometryOf(value.geometry, `${field}.geometry`);
+  if (value.type === 'GeometryCollection') {
+    if (!Array.isArray(value.geometries))
+      throw new BadRequestError(`${field}.geometries must be an array`, { field });
+  } else if (!Array.isArray(value.coordinates) || !coordinatesAreNumbers(value.coordinates)) {
+    throw new BadRequestError(`${field}.coordinates must be (nested) arrays of numbers`, { field });
+  }
+  return value;
+}
+
+function coordinatesAreNumbers(c: unknown[], depth = 0): boolean {
+  if (depth > 6) return false;
+  return c.every((x) =>
+    Array.isArray(x) ? coordinatesAreNumbers(x, depth + 1) : typeof x === 'number' && Number.isFinite(x),
+  );
+}
+
+/**
+ * Validates a wire value against the property and returns the column assignments. `field` is the dotted
+ * path used in error messages (e.g. `Datastreams[0].unitOfMeasurement`).
+ */
+export function encodeProperty(p: PropertyDef, value: unknown, field: string): ColumnValue[] {
+  if (value === null) {
+    if (!p.nullable && p.required) throw new BadRequestError(`${field} must not be null`, { field });
+    return nullColumns(p);
+  }
+  switch (p.type) {
+    case 'string':
+      if (typeof value !== 'string') throw new BadRequestError(`${field} must be a string`, { field });
+      if (p.allowedValues && !p.allowedValues.includes(value)) {
+        throw new BadRequestError(`${field} must be one of ${p.allowedValues.join(', ')}`, { field });
+      }
+      return [{ column: p.column, value: sql`${value}` }];
+    case 'json':
+      if (!isObject(value)) throw new BadRequestError(`${field} must be a JSON object`, { field });
+      return [{ column: p.column, value: sql`${JSON.stringify(value)}::jsonb` }];
+    case 'jsonArray':
+      if (!Array.isArray(value)) throw new BadRequestError(`${field} must be a JSON array`, { field });
+      return [{ column: p.column, value: sql`${JSON.stringify(value)}::jsonb` }];
+    case 'any':
+      return [{ column: p.column, value: sql`${JSON.stringify(value)}::jsonb` }];
+    case 'geometry': {
+      const geom = geometryOf(value, field);
+      return [
+        { column: p.column, value: sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geom)}), 4326)` },
+        { column: `${p.column}_geojson`, value: sql`${JSON.stringify(value)}::jsonb` },
+      ];
+    }
+    case 'time':
+      return [{ column: p.column, value: sql`${parseInstant(value, field)}::timestamptz` }];
+    case 'timeInterval': {
+      const { start, end } = parseInterval(value, field);
+      return [
+        { column: `${p.column}_start`, value: sql`${start}::timestamptz` },
+        { column: `${p.column}_end`, value: sql`${end}::timestamptz` },
+      ];
+    }
+    case 'timeObject': {
+      if (typeof value === 'string' && value.includes('/')) {
+        const { start, end } = parseInterval(value, field);
+        return [
+          { column: `${p.column}_start`, value: sql`${start}::timestamptz` },
+          { column: `${p.column}_end`, value: sql`${end}::timestamptz` },
+        ];
+      }
+      return [
+        { column: `${p.column}_start`, value: sql`${parseInstant(value, field)}::timestamptz` },
+        { column: `${p.column}_end`, value: sql`NULL::timestamptz` },
+      ];
+    }
+  }
+}
+
+function nullColumns(p: PropertyDef): ColumnValue[] {
+  switch (p.type) {
+    case 'geometry':
+      return [
+        { column: p.column, value: sql`NULL` },
+        { column: `${p.column}_geojson`, value: sql`NULL` },
+      ];
+    case 'timeInterval':
+    case 'timeObject':
+      return [
+        { column: `${p.column}_start`, value: sql`NULL` },
+        { column: `${p.column}_end`, value: sql`NULL` },
+      ];
+    case 'any':
+      return [{ column: p.column, value: sql`'null'::jsonb` }];
+    default:
+      return [{ column: p.column, value: sql`NULL` }];
+  }
+}
+
+/** Names of the properties a client may write on an entity (not read-only). */
+export function writableProperties(e: EntityDef): PropertyDef[] {
+  return e.properties.filter((p) => !p.readOnly);
+}
