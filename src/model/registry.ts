@@ -12,6 +12,8 @@ export interface ModelRegistry {
   property(entity: EntityDef, name: string): PropertyDef | undefined;
   relation(entity: EntityDef, name: string): RelationDef | undefined;
   inverseOf(entity: EntityDef, relation: RelationDef): RelationDef;
+  /** For an `inverse` relation: the foreign-key column on the target's table that points back. */
+  childForeignKey(relation: RelationDef): string;
 }
 
 const SNAKE = /^[a-z_][a-z0-9_]*$/;
@@ -57,8 +59,15 @@ export function createRegistry(model: ModelDef): ModelRegistry {
     byName: (n) => byName.get(n),
     property: (e, n) => props.get(e.name)?.get(n),
     relation: (e, n) => rels.get(e.name)?.get(n),
-    inverseOf(e, r) {
+    inverseOf(_e, r) {
       return rels.get(r.target)!.get(r.inverse)!;
+    },
+    childForeignKey(r) {
+      const inv = rels.get(r.target)?.get(r.inverse);
+      if (r.storage.kind !== 'inverse' || inv?.storage.kind !== 'fk') {
+        throw new Error(`${r.name} is not an inverse relation`);
+      }
+      return inv.storage.column;
     },
   };
 }
