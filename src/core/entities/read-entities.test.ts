@@ -122,7 +122,7 @@ for (const kind of storeKinds()) {
         return [
           obs.records.map((o) => o.id),
           obs.count,
-          (r.expanded.Thing as { props: { name: string } }).props.name,
+          (r.expanded.Thing as unknown as { props: { name: string } }).props.name,
         ];
       });
       // Even hours belong to DS1, odd ones to DS2.

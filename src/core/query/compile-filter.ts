@@ -80,6 +80,12 @@ export function compileLiteral(l: LiteralExpr): Typed {
       return { sql: sql`${l.value}::time`, type: 'time' };
     case 'duration':
       return { sql: sql`${l.value}::interval`, type: 'duration' };
+    case 'interval': {
+      const [a, b] = String(l.value).split('/');
+      const start = sql`${a}::timestamptz`;
+      const end = sql`${b}::timestamptz`;
+      return { sql: start, type: 'interval', start, end };
+    }
     case 'geometry':
       return { sql: sql`ST_GeomFromText(${l.value}, ${l.srid ?? 4326}::int)`, type: 'geometry' };
   }

@@ -107,8 +107,31 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   },
 };
 
+/** Interval relations (STA 1.1 temporal functions, Allen's algebra); an instant is a zero-length interval. */
+const INTERVAL_RELATIONS: Record<string, (a: { s: Sql; e: Sql }, b: { s: Sql; e: Sql }) => Sql> = {
+  before: (a, b) => sql`(${a.e} < ${b.s})`,
+  after: (a, b) => sql`(${a.s} > ${b.e})`,
+  meets: (a, b) => sql`(${a.e} = ${b.s} OR ${b.e} = ${a.s})`,
+  during: (a, b) => sql`(${a.s} >= ${b.s} AND ${a.e} <= ${b.e})`,
+  overlaps: (a, b) => sql`(${a.s} < ${b.e} AND ${a.e} > ${b.s})`,
+  starts: (a, b) => sql`(${a.s} = ${b.s})`,
+  finishes: (a, b) => sql`(${a.e} = ${b.e})`,
+};
+
+function intervalRelation(scope: CompileScope, call: CallExpr, compileArg: (e: Expr) => Typed): Typed {
+  const bounds = (e: Expr) => {
+    const v = compileArg(e);
+    if (v.type === 'interval') return { s: v.start!, e: v.end! };
+    const t = coerce(v, 'datetime', { option: scope.option, pos: e.pos ?? call.pos });
+    return { s: t, e: t };
+  };
+  const [a, b] = call.args as [Expr, Expr];
+  return { sql: INTERVAL_RELATIONS[call.name]!(bounds(a), bounds(b)), type: 'boolean' };
+}
+
 export function compileCall(scope: CompileScope, call: CallExpr, compileArg: (e: Expr) => Typed): Typed {
   if (call.name === 'substring') return substring(scope, call, compileArg);
+  if (call.name in INTERVAL_RELATIONS) return intervalRelation(scope, call, compileArg);
   const def = FUNCTIONS[call.name];
   const site = { option: scope.option, pos: call.pos, token: call.name };
   if (!def) throw queryError(site, `unknown function ${call.name}`);
