@@ -19,6 +19,8 @@ export interface Config {
   /** Largest accepted request body in bytes. */
   bodyLimit: number;
   tokenTtlSeconds: number;
+  /** SensorThings paging and counting. */
+  sta: { defaultTop: number; maxTop: number; countEstimateAbove: number };
 }
 
 export class ConfigError extends Error {
@@ -57,5 +59,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
     logLevel: env.URBS_LOG_LEVEL ?? 'info',
     bodyLimit: positiveInt('URBS_BODY_LIMIT', env.URBS_BODY_LIMIT, 32 * 1024 * 1024),
     tokenTtlSeconds: positiveInt('URBS_TOKEN_TTL', env.URBS_TOKEN_TTL, 3600),
+    sta: {
+      defaultTop: positiveInt('URBS_STA_DEFAULT_TOP', env.URBS_STA_DEFAULT_TOP, 100),
+      maxTop: positiveInt('URBS_STA_MAX_TOP', env.URBS_STA_MAX_TOP, 10_000),
+      // Exact counts above ~1 M rows cost a scan; the planner's estimate is flagged instead.
+      countEstimateAbove: positiveInt('URBS_STA_COUNT_ESTIMATE_ABOVE', env.URBS_STA_COUNT_ESTIMATE_ABOVE, 1_000_000),
+    },
   };
 }

@@ -12,6 +12,7 @@ const USAGE = `usage: urbs <command> [options]
 commands:
   start     run the platform (HTTP, MQTT, pipelines) in this process
   migrate   apply database migrations and exit
+  bench     run the benchmark suite against --database-url (see docs/benchmarks.md)
 
 options (each also an environment variable):
   --host HOST            URBS_HOST        bind address (default 127.0.0.1)
@@ -33,26 +34,55 @@ function fail(err: unknown): never {
 
 async function runStart(flags: Flags) {
   const config = loadConfig(flags);
+  const signals = handleStopSignals();
   let platform: Platform;
   try {
     platform = await startPlatform(config);
   } catch (err) {
     fail(err);
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      process.stderr.write(`urbs: ${signal} again, exiting without waiting\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    platform.close().then(
+  signals.started(platform);
+}
+
+/**
+ * SIGINT/SIGTERM drain open requests, close the database and exit 0. The handlers are installed before
+ * start-up, so a Ctrl-C during a (slow, first) start lets it finish and then closes the embedded database
+ * cleanly instead of killing it mid-write. One Ctrl-C often arrives twice (from the terminal and forwarded
+ * by `npm start`), so a repeat within a second is ignored; a later second signal stops waiting for open
+ * requests (the database is still closed cleanly), a third exits at once.
+ */
+function handleStopSignals() {
+  let platform: Platform | undefined;
+  let count = 0;
+  let firstAt = 0;
+  const shutdown = (p: Platform) =>
+    p.close().then(
       () => process.exit(0),
       (err) => fail(err),
     );
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (count > 0 && Date.now() - firstAt < 1000) return;
+    count++;
+    if (count === 1) {
+      firstAt = Date.now();
+      if (platform) shutdown(platform);
+      else process.stderr.write(`urbs: ${signal} during start-up, stopping once started\n`);
+    } else if (count === 2 && platform) {
+      process.stderr.write(`urbs: ${signal} again, closing open connections\n`);
+      platform.app.server.closeAllConnections();
+    } else {
+      process.stderr.write(`urbs: ${signal} again, exiting without waiting\n`);
+      process.exit(1);
+    }
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    started(p: Platform) {
+      platform = p;
+      if (count > 0) shutdown(p);
+    },
+  };
 }
 
 async function runMigrate(flags: Flags) {
@@ -71,6 +101,16 @@ async function runMigrate(flags: Flags) {
 }
 
 export async function main(argv: string[]) {
+  if (argv[0] === 'bench') {
+    // The benchmark suite lives in bench/ (dev tooling) and parses its own options.
+    try {
+      const { runBench } = await import('../bench/run-bench.ts');
+      await runBench(argv.slice(1));
+      process.exit(0);
+    } catch (err) {
+      fail(err);
+    }
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

@@ -7,6 +7,7 @@ import { healthzRoute } from '../apis/health/healthz-route.ts';
 import { problem, problemErrorHandler, sendProblem } from '../apis/problem-details.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import type { TokenService } from '../auth/tokens.ts';
+import { type StaPluginOptions, staPlugin } from '../apis/sta/sta-plugin.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_TENANT } from '../tenants/bootstrap.ts';
 import { createTenantDirectory } from '../tenants/tenant-directory.ts';
@@ -16,6 +17,7 @@ export interface AppDeps {
   tokens: TokenService;
   bodyLimit: number;
   logger: FastifyServerOptions['logger'];
+  sta: StaPluginOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -66,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const tenantTrees = async (tree: FastifyInstance) => {
     await tree.register(meRoute);
+    await tree.register(staPlugin, deps.sta);
   };
   await app.register(tenantTrees);
   await app.register(tenantTrees, { prefix: '/t/:tenant' });

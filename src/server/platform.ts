@@ -8,6 +8,12 @@ import { migrate } from '../store/migrate.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { bootstrapTenancy } from '../tenants/bootstrap.ts';
+import { createEntityService } from '../core/entities/entity-service.ts';
+import { createChangeFeed } from '../core/events/change-feed.ts';
+import { ensurePartitionsAhead } from '../core/sensing/observation-partitions.ts';
+import { staRegistry } from '../model/sta/index.ts';
+import { listenMqtt, MQTT_CONFORMANCE, type MqttBroker } from '../mqtt/broker.ts';
+import { DEFAULT_TENANT } from '../tenants/bootstrap.ts';
 import { buildApp } from './build-app.ts';
 
 export interface Platform {
@@ -15,6 +21,8 @@ export interface Platform {
   store: Store;
   /** `http://host:port` actually bound. */
   url: string;
+  /** `mqtt://host:port` of the embedded broker, when it runs. */
+  mqttUrl?: string;
   /** Drains open requests, then closes the database cleanly. Idempotent. */
   close(): Promise<void>;
 }
@@ -31,16 +39,35 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let app: FastifyInstance | undefined;
+  let mqtt: MqttBroker | undefined;
   try {
     await migrate(store);
     const boot = await bootstrapTenancy(store, config.adminPassword);
+    // Shown as soon as the admin exists: if a later step fails (port in use…) it must not be lost.
+    if (boot.generatedAdminPassword) {
+      print(`urbs created user admin of tenant default with password ${boot.generatedAdminPassword}`);
+      print('urbs shows this password only once; set URBS_ADMIN_PASSWORD to choose it on a fresh data dir');
+    }
     const box = createSecretBox(await loadInstanceSecret(config.secretKey, config.dataDir));
     const signingKey = await ensureSigningKey(store, box);
     const tokens = await createTokenService({ db: store, signingKey, ttlSeconds: config.tokenTtlSeconds });
+    await ensurePartitionsAhead(store);
+    const feed = createChangeFeed();
+    const entities = createEntityService({ store, registry: staRegistry, feed });
+    const read = { db: store, registry: staRegistry, options: config.sta };
+    // Bound before the HTTP app is built, so the service root can advertise the real endpoint.
+    if (config.mqttPort !== null) mqtt = await listenMqtt({ host: config.host, port: config.mqttPort });
     app = await buildApp({
       store,
       tokens,
       bodyLimit: config.bodyLimit,
+      sta: {
+        registry: staRegistry,
+        read,
+        entities,
+        mqttEndpoint: mqtt?.endpoint,
+        extraConformance: mqtt ? MQTT_CONFORMANCE : [],
+      },
       logger:
         options.logStream === false
           ? false
@@ -54,21 +81,26 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host}:${addr.port}`;
-    if (boot.generatedAdminPassword) {
-      print(`urbs created user admin of tenant default with password ${boot.generatedAdminPassword}`);
-      print('urbs shows this password only once; set URBS_ADMIN_PASSWORD to choose it on a fresh data dir');
-    }
     print(`urbs listening on ${url}`);
+    if (mqtt) {
+      const log = app.log.child({ component: 'mqtt' });
+      mqtt.start({ store, registry: staRegistry, entities, feed, httpUrl: url, defaultTenant: DEFAULT_TENANT, log });
+      print(`urbs mqtt on ${mqtt.endpoint}`);
+    }
     let closing: Promise<void> | undefined;
     const started = app;
+    const broker = mqtt;
     return {
       app: started,
       store,
       url,
+      ...(broker ? { mqttUrl: broker.endpoint } : {}),
       close: () => {
         closing ??= (async () => {
           try {
-            await started.close();
+            // Both drain their in-flight writes; the database closes only after both.
+            const results = await Promise.allSettled([started.close(), broker?.close()]);
+            for (const r of results) if (r.status === 'rejected') throw r.reason;
           } finally {
             await store.close();
           }
@@ -78,6 +110,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     };
   } catch (err) {
     await app?.close().catch(() => {});
+    await mqtt?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }

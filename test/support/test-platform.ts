@@ -38,6 +38,7 @@ export async function startTestPlatform(
     logLevel: 'silent',
     bodyLimit: 1024 * 1024,
     tokenTtlSeconds: 3600,
+    sta: { defaultTop: 100, maxTop: 10_000, countEstimateAbove: 1_000_000 },
     ...overrides,
   };
   const platform = await startPlatform(config, { print: () => {}, logStream: false });

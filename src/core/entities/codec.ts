@@ -103,17 +103,59 @@ export function geometryOf(value: unknown, field: string): Record<string, unknow
   if (value.type === 'GeometryCollection') {
     if (!Array.isArray(value.geometries))
       throw new BadRequestError(`${field}.geometries must be an array`, { field });
-  } else if (!Array.isArray(value.coordinates) || !coordinatesAreNumbers(value.coordinates)) {
-    throw new BadRequestError(`${field}.coordinates must be (nested) arrays of numbers`, { field });
+    value.geometries.forEach((g, i) => {
+      geometryOf(g, `${field}.geometries[${i}]`);
+    });
+  } else {
+    const problem = coordinatesProblem(value.type, value.coordinates);
+    if (problem) throw new BadRequestError(`${field}.coordinates: ${problem}`, { field });
   }
   return value;
 }
 
-function coordinatesAreNumbers(c: unknown[], depth = 0): boolean {
-  if (depth > 6) return false;
-  return c.every((x) =>
-    Array.isArray(x) ? coordinatesAreNumbers(x, depth + 1) : typeof x === 'number' && Number.isFinite(x),
+/** RFC 7946 §3.1: a position is 2 or 3 finite numbers. */
+function isPosition(p: unknown): boolean {
+  return (
+    Array.isArray(p) &&
+    p.length >= 2 &&
+    p.length <= 3 &&
+    p.every((x) => typeof x === 'number' && Number.isFinite(x))
   );
+}
+
+function isLine(c: unknown): boolean {
+  return Array.isArray(c) && c.length >= 2 && c.every(isPosition);
+}
+
+/** A linear ring (RFC 7946 §3.1.6): four or more positions, the first and last identical. */
+function isRing(c: unknown): boolean {
+  if (!Array.isArray(c) || c.length < 4 || !c.every(isPosition)) return false;
+  const a = c[0] as number[];
+  const b = c[c.length - 1] as number[];
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function isPolygon(c: unknown): boolean {
+  return Array.isArray(c) && c.length >= 1 && c.every(isRing);
+}
+
+const SHAPES: Record<string, [check: (c: unknown) => boolean, expected: string]> = {
+  Point: [isPosition, 'a Point is one position [x, y] or [x, y, z]'],
+  MultiPoint: [(c) => Array.isArray(c) && c.every(isPosition), 'a MultiPoint is an array of positions'],
+  LineString: [isLine, 'a LineString has two or more positions'],
+  MultiLineString: [
+    (c) => Array.isArray(c) && c.every(isLine),
+    'a MultiLineString is an array of LineStrings',
+  ],
+  Polygon: [isPolygon, 'a Polygon is an array of closed rings of four or more positions'],
+  MultiPolygon: [(c) => Array.isArray(c) && c.every(isPolygon), 'a MultiPolygon is an array of Polygons'],
+};
+
+/** Why `coordinates` do not fit the geometry type (RFC 7946 §3.1), or undefined when they do. */
+function coordinatesProblem(type: string, coordinates: unknown): string | undefined {
+  const shape = SHAPES[type];
+  if (!shape) return `unknown geometry type ${type}`;
+  return shape[0](coordinates) ? undefined : shape[1];
 }
 
 /**

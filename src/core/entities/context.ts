@@ -14,4 +14,9 @@ export interface WriteContext extends RequestContext {
   tx: Queryable;
   registry: ModelRegistry;
   events: ChangeEvent[];
+  /**
+   * The store `tx` belongs to. `tx` is a new object per transaction; per-database caches (known observation
+   * partitions, generated FeaturesOfInterest) are keyed by this instead. Falls back to `tx` when absent.
+   */
+  store?: Queryable;
 }

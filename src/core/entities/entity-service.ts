@@ -20,7 +20,7 @@ export function createEntityService(deps: EntityServiceDeps) {
     async write<T>(ctx: RequestContext, fn: (w: WriteContext) => Promise<T>): Promise<T> {
       const events: ChangeEvent[] = [];
       const result = await deps.store.transaction((tx) =>
-        fn({ ...ctx, tx, registry: deps.registry, events }),
+        fn({ ...ctx, tx, registry: deps.registry, events, store: deps.store }),
       );
       deps.feed.publish(events);
       return result;

@@ -1,0 +1,136 @@
+import { encodeProperty } from '../entities/codec.ts';
+import type { WriteContext } from '../entities/context.ts';
+import { fieldOf } from '../entities/validate-body.ts';
+import { existingIds, insertRow, type JunctionRelation } from '../entities/write-rows.ts';
+import { BadRequestError } from '../errors/bad-request.ts';
+import { ident, sql } from '../query/sql.ts';
+import type { StreamKind } from './datastream-extents.ts';
+
+/**
+ * OGC 18-088 §8.2.8 / §10.2.1: an Observation created without a FeatureOfInterest gets one made from the
+ * Location of its (Multi)Datastream's Thing; an identical FeatureOfInterest already in the tenant is reused
+ * (index sta_features_of_interest_identity_idx). The stream → FOI answer is cached for a few seconds so that
+ * bulk ingestion costs no extra query per Observation.
+ */
+
+const TTL_MS = 5000;
+const ENCODING = 'application/geo+json';
+
+interface Cached {
+  foiId: number;
+  at: number;
+  /** The transaction that established the entry; null once another transaction saw the FOI (committed). */
+  by: object | null;
+}
+
+/** Per database (store), by `tenant:stream:id`. */
+const cache = new WeakMap<object, Map<string, Cached>>();
+
+function entries(w: WriteContext): Map<string, Cached> {
+  const scope = w.store ?? w.tx;
+  const m = cache.get(scope) ?? new Map<string, Cached>();
+  cache.set(scope, m);
+  return m;
+}
+
+/** Drops cached answers, e.g. when a Thing's Locations changed. */
+export function forgetGeneratedFois(w: WriteContext): void {
+  entries(w).clear();
+}
+
+/** The FeatureOfInterest for an Observation of `stream` `streamId` given without one. */
+export async function generatedFoiFor(
+  w: WriteContext,
+  stream: StreamKind,
+  streamId: number,
+  field: string,
+): Promise<number> {
+  const map = entries(w);
+  const key = `${w.tenant}:${stream}:${streamId}`;
+  const hit = map.get(key);
+  if (hit && Date.now() - hit.at < TTL_MS) {
+    if (hit.by === null || hit.by === w.tx) return hit.foiId;
+    // Established by another transaction that may have rolled back: trust it only if the row is visible.
+    if ((await existingIds(w, w.registry.entity('FeatureOfInterest'), [hit.foiId])).size > 0) {
+      hit.by = null;
+      return hit.foiId;
+    }
+  }
+  map.delete(key);
+  const foiId = await findOrCreateFoi(w, stream, streamId, field);
+  map.set(key, { foiId, at: Date.now(), by: w.tx });
+  return foiId;
+}
+
+interface ThingLocation {
+  thing_id: number;
+  name: string | null;
+  description: string | null;
+  geo: unknown;
+}
+
+/** The stream's Thing and its first Location (lowest id) as GeoJSON. */
+async function thingLocation(
+  w: WriteContext,
+  stream: StreamKind,
+  streamId: number,
+): Promise<ThingLocation | undefined> {
+  const r = w.registry;
+  const s = r.entity(stream);
+  const thingKey = r.relation(s, 'Thing')!.storage;
+  const loc = r.entity('Location');
+  const links = r.relation(r.entity('Thing'), 'Locations') as JunctionRelation;
+  const geom = r.property(loc, 'location')!.column;
+  if (thingKey.kind !== 'fk') throw new Error(`${stream}.Thing is not a foreign key`);
+  const { rows } = await w.tx.query<ThingLocation>(sql`
+    SELECT s.${ident(thingKey.column)} AS thing_id, l.name, l.description, l.geo
+    FROM ${ident(s.table)} AS s
+    LEFT JOIN LATERAL (
+      SELECT l.name, l.description,
+             COALESCE(${ident('l', `${geom}_geojson`)}, ST_AsGeoJSON(${ident('l', geom)})::jsonb) AS geo
+      FROM ${ident(links.storage.table)} AS tl JOIN ${ident(loc.table)} AS l ON l.id = ${ident('tl', links.storage.targetColumn)}
+      WHERE ${ident('tl', links.storage.sourceColumn)} = s.${ident(thingKey.column)} AND l.tenant_id = s.tenant_id
+      ORDER BY l.id LIMIT 1) AS l ON true
+    WHERE s.tenant_id = ${w.tenant} AND s.id = ${streamId}`);
+  return rows[0];
+}
+
+async function findOrCreateFoi(
+  w: WriteContext,
+  stream: StreamKind,
+  streamId: number,
+  field: string,
+): Promise<number> {
+  const loc = await thingLocation(w, stream, streamId);
+  const f = fieldOf(field, 'FeatureOfInterest');
+  if (!loc)
+    throw new BadRequestError(`${fieldOf(field, stream)}: ${stream} ${streamId} does not exist`, {
+      field: f,
+    });
+  if (loc.geo === null || loc.geo === undefined) {
+    throw new BadRequestError(
+      `Observation needs a FeatureOfInterest: Thing ${loc.thing_id} has no Location`,
+      { field: f },
+    );
+  }
+  const foi = w.registry.entity('FeatureOfInterest');
+  const geo = JSON.stringify(loc.geo);
+  const feature = w.registry.property(foi, 'feature')!.column;
+  const { rows } = await w.tx.query<{ id: number }>(sql`
+    SELECT id FROM ${ident(foi.table)}
+    WHERE tenant_id = ${w.tenant} AND md5(${ident(`${feature}_geojson`)}::text) = md5(${geo}::jsonb::text)
+      AND ${ident(`${feature}_geojson`)} = ${geo}::jsonb AND name = ${loc.name} AND description = ${loc.description}
+      AND encoding_type = ${ENCODING}
+    ORDER BY id LIMIT 1`);
+  if (rows[0]) return rows[0].id;
+  const values: Record<string, unknown> = {
+    name: loc.name,
+    description: loc.description,
+    encodingType: ENCODING,
+    feature: loc.geo,
+  };
+  const columns = Object.entries(values).flatMap(([name, v]) =>
+    encodeProperty(w.registry.property(foi, name)!, v, fieldOf(f, name)),
+  );
+  return insertRow(w, foi, columns, {}, f);
+}
