@@ -37,7 +37,8 @@ export async function runBench(argv: string[]): Promise<void> {
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const adminUrl = values['database-url'] ?? process.env.DATABASE_URL;
-  if (!adminUrl) throw new Error('urbs bench needs --database-url (or DATABASE_URL) of a PostgreSQL with PostGIS');
+  if (!adminUrl)
+    throw new Error('urbs bench needs --database-url (or DATABASE_URL) of a PostgreSQL with PostGIS');
   const scenarios = new Set(values.scenarios.split(','));
   const name = `urbs_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -57,27 +58,37 @@ export async function runBench(argv: string[]): Promise<void> {
     const token = await getToken(urbs.url, password);
     const client = createClient(urbs.url, token);
     const fx = await createFixture(client, Number(values.datastreams));
-    log(`\n### Run ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30)} GiB, PostgreSQL ${(await admin.query('SHOW server_version')).rows[0].server_version}\n`);
+    log(
+      `\n### Run ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30)} GiB, PostgreSQL ${(await admin.query('SHOW server_version')).rows[0].server_version}\n`,
+    );
     if (scenarios.has('ingest')) {
       const results: IngestResult[] = [];
-      results.push(await copyLimit(dbUrl, fx, Number(values['batch-rows'])));
+      results.push(await copyLimit(dbUrl, client, fx, Number(values['batch-rows'])));
       results.push(await singlePosts(client, fx, Number(values.posts)));
       results.push(await createObservations(client, fx, Number(values['batch-rows'])));
-      if (urbs.mqttUrl) results.push(await mqttPublish(urbs.mqttUrl, password, client, fx, Number(values.mqtt)));
+      if (urbs.mqttUrl)
+        results.push(await mqttPublish(urbs.mqttUrl, password, client, fx, Number(values.mqtt)));
       const limit = results[0]!.perSecond;
       log('| ingest path | rows | observations/s | % of raw COPY | note |');
       log('| --- | ---: | ---: | ---: | --- |');
-      for (const r of results) log(`| ${r.name} | ${fmt(r.rows)} | ${fmt(r.perSecond)} | ${fmt((100 * r.perSecond) / limit, 1)} % | ${r.note ?? ''} |`);
+      for (const r of results)
+        log(
+          `| ${r.name} | ${fmt(r.rows)} | ${fmt(r.perSecond)} | ${fmt((100 * r.perSecond) / limit, 1)} % | ${r.note ?? ''} |`,
+        );
     }
     if (scenarios.has('query')) {
       const rows = Number(values.observations);
       const t = performance.now();
       const rate = await loadObservations(dbUrl, client, fx, rows);
-      log(`\nLoaded ${fmt(rows)} observations over ${fmt(fx.datastreamIds.length)} Datastreams by COPY at ${fmt(rate)} rows/s (${fmt((performance.now() - t) / 1000)} s incl. ANALYZE).\n`);
+      log(
+        `\nLoaded ${fmt(rows)} observations over ${fmt(fx.datastreamIds.length)} Datastreams by COPY at ${fmt(rate)} rows/s (${fmt((performance.now() - t) / 1000)} s incl. ANALYZE).\n`,
+      );
       log('| query | p50 ms | p95 ms | same answer by SQL: p50 ms | p95 ms |');
       log('| --- | ---: | ---: | ---: | ---: |');
       for (const r of await queryLatencies(dbUrl, client, fx, Number(values.repetitions))) {
-        log(`| ${r.name} | ${fmt(r.p50, 1)} | ${fmt(r.p95, 1)} | ${fmt(r.sqlP50, 1)} | ${fmt(r.sqlP95, 1)} |`);
+        log(
+          `| ${r.name} | ${fmt(r.p50, 1)} | ${fmt(r.p95, 1)} | ${fmt(r.sqlP50, 1)} | ${fmt(r.sqlP95, 1)} |`,
+        );
       }
     }
     client.close();

@@ -8,7 +8,7 @@
  * account that may create databases; each run gets a fresh database that is dropped afterwards.
  * Runs one urbs at a time, so the numbers are not disturbed by each other.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,6 +23,8 @@ const READY = /^urbs listening on http:\/\/\S+$/m;
 
 interface Sample {
   readyMs: number;
+  /** CPU time (user + system) of the urbs process until ready: less disturbed by other load than wall time. */
+  cpuMs: number;
   rssMiB: number;
   peakMiB: number;
   stopMs: number;
@@ -34,6 +36,15 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** utime + stime of a process so far, in ms (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuTimeOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -64,11 +75,12 @@ async function startOnce(dataDir: string, databaseUrl?: string): Promise<Sample>
     exited.then((code) => reject(new Error(`urbs exited with ${code} before ready: ${err.trim()}`)));
   });
   const mem = memoryOf(child.pid!);
+  const cpuMs = cpuTimeOf(child.pid!);
   const t1 = performance.now();
   child.kill('SIGTERM');
   const code = await exited;
   if (code !== 0) throw new Error(`urbs exited with ${code} on SIGTERM: ${err.trim()}`);
-  return { readyMs, rssMiB: mem.rss, peakMiB: mem.peak, stopMs: performance.now() - t1 };
+  return { readyMs, cpuMs, rssMiB: mem.rss, peakMiB: mem.peak, stopMs: performance.now() - t1 };
 }
 
 async function withDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
@@ -101,6 +113,7 @@ function row(name: string, samples: Sample[]): string[] {
     String(samples.length),
     f2(median(ready)),
     `${f2(Math.min(...ready))}–${f2(Math.max(...ready))}`,
+    f2(median(samples.map((s) => s.cpuMs / 1000))),
     f1(median(samples.map((s) => s.rssMiB))),
     f1(median(samples.map((s) => s.peakMiB))),
     f2(median(samples.map((s) => s.stopMs / 1000))),
@@ -144,7 +157,9 @@ async function main() {
     results[name] ??= [];
     results[name].push(s);
     const f = (x: number) => x.toFixed(0);
-    console.error(`${name}: ready ${f(s.readyMs)} ms, RSS ${f(s.rssMiB)} MiB, peak ${f(s.peakMiB)} MiB`);
+    console.error(
+      `${name}: ready ${f(s.readyMs)} ms, CPU ${f(s.cpuMs)} ms, RSS ${f(s.rssMiB)} MiB, peak ${f(s.peakMiB)} MiB`,
+    );
   };
 
   for (let i = 0; i < runs; i++) {
@@ -171,7 +186,11 @@ async function main() {
   } else {
     console.error('no --database-url: PostgreSQL rows skipped');
   }
-  console.log('');
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at the end\n`,
+  );
   printTable(Object.entries(results).map(([name, samples]) => row(name, samples)));
 }
 

@@ -20,7 +20,9 @@ export async function rawCopy(
   try {
     const t = performance.now();
     const stream = client.query(
-      copyFrom('COPY sta_observations (tenant_id, phenomenon_time_start, result, datastream_id, feature_of_interest_id) FROM STDIN'),
+      copyFrom(
+        'COPY sta_observations (tenant_id, phenomenon_time_start, result, datastream_id, feature_of_interest_id) FROM STDIN',
+      ),
     );
     const source = Readable.from(
       (function* () {

@@ -14,12 +14,19 @@ export interface UrbsProcess {
 
 const BIN = fileURLToPath(new URL('../../bin/urbs.js', import.meta.url));
 
-export async function startUrbs(databaseUrl: string, adminPassword: string, env: Record<string, string> = {}): Promise<UrbsProcess> {
+export async function startUrbs(
+  databaseUrl: string,
+  adminPassword: string,
+  env: Record<string, string> = {},
+): Promise<UrbsProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'urbs-bench-'));
   const child: ChildProcess = spawn(
     process.execPath,
     [BIN, 'start', '--port', '0', '--mqtt-port', '0', '--data-dir', dataDir, '--database-url', databaseUrl],
-    { env: { ...process.env, URBS_ADMIN_PASSWORD: adminPassword, URBS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      env: { ...process.env, URBS_ADMIN_PASSWORD: adminPassword, URBS_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
   );
   let out = '';
   const ready = await new Promise<{ url: string; mqttUrl?: string }>((resolve, reject) => {

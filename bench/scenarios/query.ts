@@ -1,6 +1,6 @@
 import pg from 'pg';
+import { type Fixture, primePartitions } from '../lib/fixture.ts';
 import type { Client } from '../lib/http-client.ts';
-import type { Fixture } from '../lib/fixture.ts';
 import { rawCopy } from '../lib/raw-copy.ts';
 import { percentile, timeIt } from '../lib/stats.ts';
 
@@ -17,15 +17,14 @@ const HOUR = 3_600_000;
 export const QUERY_START = Date.parse('2022-01-01T00:00:00Z');
 
 /** Loads `rows` Observations (hourly per Datastream) with COPY, after letting the API create the partitions. */
-export async function loadObservations(databaseUrl: string, client: Client, fx: Fixture, rows: number): Promise<number> {
+export async function loadObservations(
+  databaseUrl: string,
+  client: Client,
+  fx: Fixture,
+  rows: number,
+): Promise<number> {
   const perStream = Math.ceil(rows / fx.datastreamIds.length);
-  for (let t = QUERY_START; t <= QUERY_START + perStream * HOUR + 31 * 24 * HOUR; t += 28 * 24 * HOUR) {
-    await client.request('POST', `/sta/v1.1/Datastreams(${fx.datastreamIds[0]})/Observations`, {
-      phenomenonTime: new Date(t).toISOString(),
-      result: -1,
-      FeatureOfInterest: { '@iot.id': fx.foiId },
-    });
-  }
+  await primePartitions(client, fx, QUERY_START, QUERY_START + perStream * HOUR);
   const rate = await rawCopy(databaseUrl, rows, fx.datastreamIds, fx.foiId, QUERY_START, HOUR);
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
@@ -41,7 +40,12 @@ async function measure(n: number, fn: () => Promise<unknown>): Promise<[number, 
   return [percentile(samples, 50), percentile(samples, 95)];
 }
 
-export async function queryLatencies(databaseUrl: string, client: Client, fx: Fixture, repetitions: number): Promise<LatencyResult[]> {
+export async function queryLatencies(
+  databaseUrl: string,
+  client: Client,
+  fx: Fixture,
+  repetitions: number,
+): Promise<LatencyResult[]> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const ok = (r: { status: number; body: string }) => {
@@ -59,7 +63,13 @@ export async function queryLatencies(databaseUrl: string, client: Client, fx: Fi
         [n],
       ),
     );
-    results.push({ name: `latest Observation of each of ${n} Datastreams (one $expand request)`, p50, p95, sqlP50: s50, sqlP95: s95 });
+    results.push({
+      name: `latest Observation of each of ${n} Datastreams (one $expand request)`,
+      p50,
+      p95,
+      sqlP50: s50,
+      sqlP95: s95,
+    });
 
     let k = 0;
     const day = () => {
@@ -71,7 +81,12 @@ export async function queryLatencies(databaseUrl: string, client: Client, fx: Fi
     const [d50, d95] = await measure(repetitions, async () => {
       const { ds, from, to } = day();
       const f = encodeURIComponent(`phenomenonTime ge ${from} and phenomenonTime lt ${to}`);
-      ok(await client.request('GET', `/sta/v1.1/Datastreams(${ds})/Observations?$filter=${f}&$orderby=phenomenonTime&$top=1000`));
+      ok(
+        await client.request(
+          'GET',
+          `/sta/v1.1/Datastreams(${ds})/Observations?$filter=${f}&$orderby=phenomenonTime&$top=1000`,
+        ),
+      );
     });
     const [ds50, ds95] = await measure(repetitions, () => {
       const { ds, from, to } = day();
@@ -83,8 +98,12 @@ export async function queryLatencies(databaseUrl: string, client: Client, fx: Fi
     });
     results.push({ name: 'one day of one Datastream', p50: d50, p95: d95, sqlP50: ds50, sqlP95: ds95 });
 
-    const [c50, c95] = await measure(Math.min(repetitions, 20), async () => ok(await client.request('GET', '/sta/v1.1/Observations?$count=true&$top=0')));
-    const [cs50, cs95] = await measure(Math.min(repetitions, 5), () => db.query('SELECT count(*) FROM sta_observations'));
+    const [c50, c95] = await measure(Math.min(repetitions, 20), async () =>
+      ok(await client.request('GET', '/sta/v1.1/Observations?$count=true&$top=0')),
+    );
+    const [cs50, cs95] = await measure(Math.min(repetitions, 5), () =>
+      db.query('SELECT count(*) FROM sta_observations'),
+    );
     results.push({ name: '$count of all Observations', p50: c50, p95: c95, sqlP50: cs50, sqlP95: cs95 });
   } finally {
     await db.end();

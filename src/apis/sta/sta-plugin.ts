@@ -3,10 +3,12 @@ import type { EntityService } from '../../core/entities/entity-service.ts';
 import type { ReadDeps } from '../../core/entities/read-entities.ts';
 import { UnauthorizedError } from '../../core/errors/auth-errors.ts';
 import { NotFoundError } from '../../core/errors/not-found.ts';
+import type { ObservationBatcher } from '../../core/sensing/observation-batcher.ts';
 import type { ModelRegistry } from '../../model/registry.ts';
 import { handleBatch } from './batch/index.ts';
 import type { FormatContext } from './format-entity.ts';
 import { getResource } from './handlers/get-resource.ts';
+import { postObservationFast } from './handlers/post-observation-fast.ts';
 import { type StaCall, type StaRequest, sendStaResponse } from './handlers/sta-response.ts';
 import { writeResource } from './handlers/write-resource.ts';
 import { serviceRoot } from './service-root.ts';
@@ -15,6 +17,8 @@ export interface StaPluginOptions {
   registry: ModelRegistry;
   read: ReadDeps;
   entities: EntityService;
+  /** Group commit of single Observations (shared with MQTT). */
+  observations: ObservationBatcher;
   /** `mqtt://host:port` when the embedded broker runs. */
   mqttEndpoint?: string | undefined;
   extraConformance?: readonly string[];
@@ -97,7 +101,8 @@ export async function staPlugin(app: FastifyInstance, opts: StaPluginOptions) {
       const res =
         request.method === 'GET'
           ? await getResource(call, req)
-          : await opts.entities.write(call.ctx, (w) => writeResource(call, w, req));
+          : ((await postObservationFast(call, opts.observations, req)) ??
+            (await opts.entities.write(call.ctx, (w) => writeResource(call, w, req))));
       return sendStaResponse(reply, res);
     },
   });
