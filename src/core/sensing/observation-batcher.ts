@@ -65,7 +65,7 @@ export function createObservationBatcher(
         batch[0]!.ctx,
         batch.map((p) => p.row),
       );
-      batch.forEach((p, i) => p.resolve(records[i]!));
+      for (const [i, p] of batch.entries()) p.resolve(records[i]!);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       // Find the culprit(s): every row on its own, so the others still land.

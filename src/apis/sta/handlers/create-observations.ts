@@ -18,10 +18,15 @@ const COMPONENTS = new Set([
   'FeatureOfInterest/id',
 ]);
 
-export async function createObservationsFromDataArray(w: WriteContext, fmt: FormatContext, body: unknown): Promise<string[]> {
-  if (!Array.isArray(body)) throw new BadRequestError('CreateObservations needs a JSON array of groups', { field: '' });
+export async function createObservationsFromDataArray(
+  w: WriteContext,
+  fmt: FormatContext,
+  body: unknown,
+): Promise<string[]> {
+  if (!Array.isArray(body))
+    throw new BadRequestError('CreateObservations needs a JSON array of groups', { field: '' });
   const rows: ObservationRow[] = [];
-  body.forEach((group, g) => rows.push(...groupRows(group, `[${g}]`)));
+  for (const [g, group] of body.entries()) rows.push(...groupRows(group, `[${g}]`));
   const ids = await createObservations(w, rows, '');
   return ids.map((id) => `${fmt.base}/Observations(${id})`);
 }
@@ -35,7 +40,8 @@ function refId(v: unknown, field: string): number {
 }
 
 function groupRows(group: unknown, field: string): ObservationRow[] {
-  if (typeof group !== 'object' || group === null) throw new BadRequestError(`${field} must be an object`, { field });
+  if (typeof group !== 'object' || group === null)
+    throw new BadRequestError(`${field} must be an object`, { field });
   const g = group as Record<string, unknown>;
   const stream: Pick<ObservationRow, 'datastreamId' | 'multiDatastreamId'> =
     g.MultiDatastream !== undefined
@@ -43,20 +49,31 @@ function groupRows(group: unknown, field: string): ObservationRow[] {
       : { datastreamId: refId(g.Datastream, `${field}.Datastream`) };
   const components = g.components;
   if (!Array.isArray(components) || components.length === 0) {
-    throw new BadRequestError(`${field}.components must be a non-empty array`, { field: `${field}.components` });
+    throw new BadRequestError(`${field}.components must be a non-empty array`, {
+      field: `${field}.components`,
+    });
   }
   components.forEach((c, i) => {
-    if (typeof c !== 'string' || !COMPONENTS.has(c === 'FeatureOfInterest/@iot.id' ? 'FeatureOfInterest/id' : c)) {
-      throw new BadRequestError(`${field}.components[${i}] ${JSON.stringify(c)} is not a component of an Observation`, {
-        field: `${field}.components[${i}]`,
-      });
+    if (
+      typeof c !== 'string' ||
+      !COMPONENTS.has(c === 'FeatureOfInterest/@iot.id' ? 'FeatureOfInterest/id' : c)
+    ) {
+      throw new BadRequestError(
+        `${field}.components[${i}] ${JSON.stringify(c)} is not a component of an Observation`,
+        {
+          field: `${field}.components[${i}]`,
+        },
+      );
     }
   });
-  if (!Array.isArray(g.dataArray)) throw new BadRequestError(`${field}.dataArray must be an array`, { field: `${field}.dataArray` });
+  if (!Array.isArray(g.dataArray))
+    throw new BadRequestError(`${field}.dataArray must be an array`, { field: `${field}.dataArray` });
   return g.dataArray.map((values, r) => {
     const at = `${field}.dataArray[${r}]`;
     if (!Array.isArray(values) || values.length !== components.length) {
-      throw new BadRequestError(`${at} must have one value per component (${components.length})`, { field: at });
+      throw new BadRequestError(`${at} must have one value per component (${components.length})`, {
+        field: at,
+      });
     }
     const row: ObservationRow = { ...stream, field: at } as ObservationRow;
     components.forEach((c: string, i) => {
