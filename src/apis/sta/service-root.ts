@@ -11,6 +11,7 @@ export const STA_CONFORMANCE = [
   'http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete',
   'http://www.opengis.net/spec/iot_sensing/1.1/req/multi-datastream',
   'http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array',
+  'http://www.opengis.net/spec/iot_sensing/1.1/req/batch-request/batch-request',
 ];
 
 export interface ServiceRootOptions {
