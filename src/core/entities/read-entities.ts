@@ -10,9 +10,10 @@ import { compileScope, type PathSegment } from '../query/compile-scope.ts';
 import { relationJoinToKey, tenantOf } from '../query/relation-join.ts';
 import { ident, join, type Sql, sql } from '../query/sql.ts';
 import { queryError } from '../query/typed-sql.ts';
-import { decodeProperty, selectColumns } from './codec.ts';
+import { decodeProperty } from './codec.ts';
 import type { RequestContext } from './context.ts';
 import type { EntityRecord, ExpandedCollection } from './entity-record.ts';
+import { recordSelect } from './write-rows.ts';
 
 /**
  * The read path shared by every API: resource path + query options → a bounded number of parameterised
@@ -66,7 +67,7 @@ export async function readCollection(
   const skip = query.skip ?? 0;
   const order = compileOrderBy({ ...scope, option: '$orderby' }, query.orderby);
   const { rows } = await deps.db.query(
-    sql`SELECT ${selectList(entity, 't')} FROM ${ident(entity.table)} AS t WHERE ${cond}
+    sql`SELECT ${recordSelect(entity, 't')} FROM ${ident(entity.table)} AS t WHERE ${cond}
         ORDER BY ${order} LIMIT ${top + 1}::bigint OFFSET ${skip}::bigint`,
   );
   const records = rows.slice(0, top).map((r) => toRecord(entity, r, query));
@@ -87,7 +88,7 @@ export async function readEntity(
   const nextAlias = aliasGenerator();
   const cond = compileScope(deps.registry, ctx.tenant, segments, 't', nextAlias);
   const { rows } = await deps.db.query(
-    sql`SELECT ${selectList(entity, 't')} FROM ${ident(entity.table)} AS t WHERE ${cond} LIMIT 1`,
+    sql`SELECT ${recordSelect(entity, 't')} FROM ${ident(entity.table)} AS t WHERE ${cond} LIMIT 1`,
   );
   if (!rows[0]) throw new NotFoundError(notFoundMessage(segments));
   const record = toRecord(entity, rows[0], query);
@@ -108,14 +109,6 @@ function notFoundMessage(segments: readonly PathSegment[]): string {
 function pageSize(o: ReadOptions, top: number | undefined): number {
   if (top === undefined) return o.defaultTop;
   return Math.min(top, o.maxTop);
-}
-
-/** id, every property (decoded later), and every to-one foreign key. */
-function selectList(entity: EntityDef, alias: string): Sql {
-  const cols: Sql[] = [ident(alias, 'id')];
-  for (const p of entity.properties) cols.push(...selectColumns(alias, p));
-  for (const r of entity.relations) if (r.storage.kind === 'fk') cols.push(ident(alias, r.storage.column));
-  return join(cols);
 }
 
 function selectedProperties(entity: EntityDef, query: EntityQuery): { props: PropertyDef[]; nav: string[] } {
@@ -214,7 +207,7 @@ async function expandToOne(
     const where = [tenantOf('c', ctx.tenant), sql`c.id = ANY(${ids}::bigint[])`];
     if (query.filter) where.push(compileFilter(scope, query.filter));
     const { rows } = await deps.db.query(
-      sql`SELECT ${selectList(target, 'c')} FROM ${ident(target.table)} AS c WHERE ${join(where, ' AND ')}`,
+      sql`SELECT ${recordSelect(target, 'c')} FROM ${ident(target.table)} AS c WHERE ${join(where, ' AND ')}`,
     );
     for (const r of rows) byId.set(Number(r.id), toRecord(target, r, query));
     await expandAll(deps, ctx, target, [...byId.values()], query.expand);
@@ -255,7 +248,7 @@ async function expandToMany(
   // LATERAL: per parent an index-ordered, limited scan (e.g. the latest Observation of every Datastream).
   const { rows } = await deps.db.query(
     sql`SELECT p.pid AS urbs_parent, x.* FROM unnest(${ids}::bigint[]) AS p(pid)
-        CROSS JOIN LATERAL (SELECT ${selectList(target, 'c')} FROM ${join_.from} WHERE ${cond}
+        CROSS JOIN LATERAL (SELECT ${recordSelect(target, 'c')} FROM ${join_.from} WHERE ${cond}
           ORDER BY ${order} LIMIT ${top + 1}::bigint OFFSET ${skip}::bigint) AS x`,
   );
   const groups = new Map<number, EntityRecord[]>(ids.map((id) => [id, []]));
