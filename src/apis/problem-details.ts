@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { fromDatabaseError } from '../core/errors/database-errors.ts';
 import { isDomainError } from '../core/errors/domain-error.ts';
 
 /**
@@ -62,6 +63,8 @@ const FASTIFY_CODES: Record<string, string> = {
 /** Turns any thrown value into problem details; the only place that decides what a client may see. */
 export function toProblem(err: unknown): ProblemDetails {
   if (isDomainError(err)) return problem(err.status, err.code, err.message, err.extensions);
+  const db = fromDatabaseError(err);
+  if (db) return problem(db.status, db.code, db.message, db.extensions);
   const fe = err as Partial<FastifyError> & { validation?: unknown[]; body?: unknown };
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
@@ -85,8 +88,29 @@ export function sendProblem(reply: FastifyReply, p: ProblemDetails): FastifyRepl
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
+/** The body types build-app accepts everywhere; a tree with its own parser (e.g. $batch) adds to it. */
+export const ACCEPTED_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+
+/** 415 names what was sent and what would be accepted, e.g. "Content-Type text/plain is not accepted; …". */
+function unsupportedMediaTypeDetail(request: FastifyRequest): string {
+  const accepted = `send ${ACCEPTED_BODY_TYPES.join(' or ')}`;
+  const header = request.headers['content-type'];
+  // Only the media type, and only printable characters of it, is echoed back.
+  const sent = (header ?? '')
+    .split(';')[0]!
+    .trim()
+    .replace(/[^\x21-\x7e]/g, '')
+    .slice(0, 100);
+  return sent
+    ? `Content-Type ${sent} is not accepted; ${accepted}`
+    : `A request body needs a Content-Type; ${accepted}`;
+}
+
 export function problemErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
   const p = toProblem(err);
+  if ((err as Partial<FastifyError>).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    p.detail = unsupportedMediaTypeDetail(request);
+  }
   p.instance = request.url.split('?')[0];
   p.requestId = request.id;
   if (p.status >= 500) request.log.error({ err }, 'request failed');

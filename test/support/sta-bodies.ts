@@ -23,7 +23,11 @@ export const observedProperty = (name = 'Area Temperature') => ({
   definition: 'http://www.qudt.org/qudt/owl/1.0.0/quantity/Instances.html#AreaTemperature',
 });
 
-export const unit = { name: 'Degree Celsius', symbol: 'degC', definition: 'http://unitsofmeasure.org/ucum.html#para-30' };
+export const unit = {
+  name: 'Degree Celsius',
+  symbol: 'degC',
+  definition: 'http://unitsofmeasure.org/ucum.html#para-30',
+};
 
 /** A Datastream with Sensor and ObservedProperty inline (no Thing: give it or create under one). */
 export const datastream = (extra: Record<string, unknown> = {}) => ({
@@ -40,7 +44,10 @@ export const datastream = (extra: Record<string, unknown> = {}) => ({
 export const standardThing = () => ({
   name: 'Temperature Monitoring System',
   description: 'Sensor system monitoring area temperature',
-  properties: { 'Deployment Condition': 'Deployed in a third floor balcony', 'Case Used': 'Radiation shield' },
+  properties: {
+    'Deployment Condition': 'Deployed in a third floor balcony',
+    'Case Used': 'Radiation shield',
+  },
   Locations: [location()],
   Datastreams: [
     datastream({

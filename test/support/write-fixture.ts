@@ -45,7 +45,9 @@ export async function openWriteFixture(kind: StoreKind): Promise<WriteFixture> {
       return rows[0]!.n;
     },
     async value(table, id, column) {
-      const { rows } = await store.query(sql`SELECT ${ident(column)} AS v FROM ${ident(table)} WHERE id = ${id}`);
+      const { rows } = await store.query(
+        sql`SELECT ${ident(column)} AS v FROM ${ident(table)} WHERE id = ${id}`,
+      );
       return rows[0]?.v;
     },
     close,

@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors/not-found.ts';
 import type { WriteContext } from './context.ts';
 import { applyPatch, parsePatch, touchedMembers } from './json-patch.ts';
 import { updateParsed } from './update-entity.ts';
-import { validateUpdate } from './validate-body.ts';
+import { aOrAn, validateUpdate } from './validate-body.ts';
 import { decodeRecord, readRow } from './write-rows.ts';
 
 /**
@@ -27,7 +27,9 @@ export async function applyJsonPatch(
     if (!p) throw new BadRequestError(`${name} is not a property of ${entity.name}`, { field: name });
     // A patch names what it changes: a server-maintained value is refused rather than silently ignored.
     if (p.readOnly)
-      throw new BadRequestError(`${name} of a ${entity.name} is maintained by the server`, { field: name });
+      throw new BadRequestError(`${name} of ${aOrAn(entity.name)} is maintained by the server`, {
+        field: name,
+      });
   }
   const patched = applyPatch(decodeRecord(entity, row).record, patch) as Record<string, unknown>;
   const body = Object.fromEntries(touched.map((name) => [name, patched[name] ?? null]));

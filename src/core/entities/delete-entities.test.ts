@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as body from '../../../test/support/sta-bodies.ts';
 import { storeKinds } from '../../../test/support/test-store.ts';
-import { countAll, openWriteFixture, rejectsWith, type WriteFixture } from '../../../test/support/write-fixture.ts';
+import {
+  countAll,
+  openWriteFixture,
+  rejectsWith,
+  type WriteFixture,
+} from '../../../test/support/write-fixture.ts';
 import { staRegistry } from '../../model/sta/index.ts';
 import { ident, type Sql, sql } from '../query/sql.ts';
 import { createEntity, deleteEntity } from './write-entities.ts';
@@ -11,7 +16,9 @@ const e = (name: string) => staRegistry.entity(name);
 
 /** Ids of rows of a table matching a condition, ascending. */
 async function idsOf(f: WriteFixture, table: string, where: Sql): Promise<number[]> {
-  const { rows } = await f.store.query<{ id: number }>(sql`SELECT id FROM ${ident(table)} WHERE ${where} ORDER BY id`);
+  const { rows } = await f.store.query<{ id: number }>(
+    sql`SELECT id FROM ${ident(table)} WHERE ${where} ORDER BY id`,
+  );
   return rows.map((r) => r.id);
 }
 
@@ -41,7 +48,13 @@ for (const kind of storeKinds()) {
       const n = f.events.length;
       await f.write((w) => deleteEntity(w, e('Thing'), thing));
       const now = await countAll(f);
-      for (const t of ['sta_things', 'sta_datastreams', 'sta_multi_datastreams', 'sta_historical_locations', 'sta_observations']) {
+      for (const t of [
+        'sta_things',
+        'sta_datastreams',
+        'sta_multi_datastreams',
+        'sta_historical_locations',
+        'sta_observations',
+      ]) {
         assert.equal(now[t], start[t], t);
       }
       // Locations, Sensors, ObservedProperties and FOIs exist on their own.
@@ -60,7 +73,9 @@ for (const kind of storeKinds()) {
       await f.write((w) => deleteEntity(w, e('Datastream'), ds[0]!));
       assert.equal(await f.count('sta_observations'), before - 2);
       const sensors = await idsOf(f, 'sta_multi_datastreams', sql`thing_id = ${thing}`);
-      const { rows } = await f.store.query<{ sensor_id: number }>(sql`SELECT sensor_id FROM sta_multi_datastreams WHERE id = ${sensors[0]}`);
+      const { rows } = await f.store.query<{ sensor_id: number }>(
+        sql`SELECT sensor_id FROM sta_multi_datastreams WHERE id = ${sensors[0]}`,
+      );
       await f.write((w) => deleteEntity(w, e('Sensor'), rows[0]!.sensor_id));
       assert.deepEqual(await idsOf(f, 'sta_multi_datastreams', sql`thing_id = ${thing}`), []);
       assert.equal(await f.count('sta_observations'), before - 3);
@@ -76,7 +91,10 @@ for (const kind of storeKinds()) {
       assert.deepEqual(await idsOf(f, 'sta_multi_datastreams', sql`thing_id = ${thing}`), []);
       assert.deepEqual(
         f.events.slice(n).map((x) => [x.entity, x.op]),
-        [['MultiDatastream', 'delete'], ['ObservedProperty', 'delete']],
+        [
+          ['MultiDatastream', 'delete'],
+          ['ObservedProperty', 'delete'],
+        ],
       );
     });
 
@@ -92,16 +110,24 @@ for (const kind of storeKinds()) {
         }),
       );
       assert.equal(await f.value('sta_datastreams', ds!, 'phenomenon_time_end'), '2030-01-01T00:00:00.000Z');
-      const { rows } = await f.store.query<{ foi: number }>(sql`SELECT feature_of_interest_id AS foi FROM sta_observations WHERE id = ${own}`);
+      const { rows } = await f.store.query<{ foi: number }>(
+        sql`SELECT feature_of_interest_id AS foi FROM sta_observations WHERE id = ${own}`,
+      );
       await f.write((w) => deleteEntity(w, e('FeatureOfInterest'), rows[0]!.foi));
       assert.equal(await f.value('sta_datastreams', ds!, 'phenomenon_time_end'), '2024-05-01T12:10:00.000Z');
-      const area = await f.store.query<{ t: string }>(sql`SELECT ST_AsText(observed_area) AS t FROM sta_datastreams WHERE id = ${ds}`);
+      const area = await f.store.query<{ t: string }>(
+        sql`SELECT ST_AsText(observed_area) AS t FROM sta_datastreams WHERE id = ${ds}`,
+      );
       assert.equal(area.rows[0]!.t, 'POINT(-114.133 51.08)');
     });
 
     test('Location → its links, and HistoricalLocations left without a Location', async () => {
       const thing = await f.write((w) => createEntity(w, e('Thing'), body.thing('Mover')));
-      const [loc] = await idsOf(f, 'sta_locations', sql`id IN (SELECT location_id FROM sta_things_locations WHERE thing_id = ${thing})`);
+      const [loc] = await idsOf(
+        f,
+        'sta_locations',
+        sql`id IN (SELECT location_id FROM sta_things_locations WHERE thing_id = ${thing})`,
+      );
       const hls = await idsOf(f, 'sta_historical_locations', sql`thing_id = ${thing}`);
       assert.equal(hls.length, 1);
       const n = f.events.length;
@@ -109,15 +135,24 @@ for (const kind of storeKinds()) {
       assert.deepEqual(await idsOf(f, 'sta_historical_locations', sql`thing_id = ${thing}`), []);
       assert.deepEqual(
         f.events.slice(n).map((x) => [x.entity, x.op, x.id]),
-        [['Location', 'delete', loc], ['HistoricalLocation', 'delete', hls[0]]],
+        [
+          ['Location', 'delete', loc],
+          ['HistoricalLocation', 'delete', hls[0]],
+        ],
       );
       assert.equal(await f.count('sta_things'), (await idsOf(f, 'sta_things', sql`tenant_id = 'a'`)).length);
     });
 
     test('a missing entity, or one of another tenant, is a 404', async () => {
       const thing = await f.write((w) => createEntity(w, e('Thing'), body.thing('Mine', false)));
-      await rejectsWith(f.write((w) => deleteEntity(w, e('Thing'), thing), 'b'), { status: 404 });
-      await rejectsWith(f.write((w) => deleteEntity(w, e('Observation'), 987_654)), { status: 404 });
+      await rejectsWith(
+        f.write((w) => deleteEntity(w, e('Thing'), thing), 'b'),
+        { status: 404 },
+      );
+      await rejectsWith(
+        f.write((w) => deleteEntity(w, e('Observation'), 987_654)),
+        { status: 404 },
+      );
       assert.equal(await f.value('sta_things', thing, 'name'), 'Mine');
     });
   });

@@ -6,7 +6,13 @@ import { openWriteFixture, rejectsWith, type WriteFixture } from '../../../test/
 import { staRegistry } from '../../model/sta/index.ts';
 import { sql } from '../query/sql.ts';
 import type { WriteContext } from './context.ts';
-import { applyJsonPatch, createEntity, linkEntities, unlinkEntities, updateEntity } from './write-entities.ts';
+import {
+  applyJsonPatch,
+  createEntity,
+  linkEntities,
+  unlinkEntities,
+  updateEntity,
+} from './write-entities.ts';
 
 const Thing = staRegistry.entity('Thing');
 const Datastream = staRegistry.entity('Datastream');
@@ -21,18 +27,26 @@ for (const kind of storeKinds()) {
     let dsId: number;
     before(async () => {
       f = await openWriteFixture(kind);
-      thingId = await f.write((w) => createEntity(w, Thing, { ...body.thing('T1'), properties: { owner: 'city', x: 1 } }));
+      thingId = await f.write((w) =>
+        createEntity(w, Thing, { ...body.thing('T1'), properties: { owner: 'city', x: 1 } }),
+      );
       otherThing = await f.write((w) => createEntity(w, Thing, body.thing('T2')));
-      dsId = await f.write((w) => createEntity(w, Datastream, body.datastream({ Thing: { '@iot.id': thingId } })));
+      dsId = await f.write((w) =>
+        createEntity(w, Datastream, body.datastream({ Thing: { '@iot.id': thingId } })),
+      );
     });
     after(() => f.close());
 
     const thingRow = (id: number) =>
-      f.store.query(sql`SELECT name, description, properties FROM sta_things WHERE id = ${id}`).then((r) => r.rows[0]);
+      f.store
+        .query(sql`SELECT name, description, properties FROM sta_things WHERE id = ${id}`)
+        .then((r) => r.rows[0]);
 
     test('PATCH merges the given properties and emits the changed names', async () => {
       const n = f.events.length;
-      await f.write((w) => updateEntity(w, Thing, thingId, { name: 'Renamed', description: 'A station on a roof' }, 'merge'));
+      await f.write((w) =>
+        updateEntity(w, Thing, thingId, { name: 'Renamed', description: 'A station on a roof' }, 'merge'),
+      );
       assert.deepEqual(await thingRow(thingId), {
         name: 'Renamed',
         description: 'A station on a roof',
@@ -46,8 +60,14 @@ for (const kind of storeKinds()) {
     });
 
     test('PUT replaces: missing optional properties become null, missing required ones are a 400', async () => {
-      await f.write((w) => updateEntity(w, Thing, otherThing, { name: 'Put', description: 'Replaced' }, 'replace'));
-      assert.deepEqual(await thingRow(otherThing), { name: 'Put', description: 'Replaced', properties: null });
+      await f.write((w) =>
+        updateEntity(w, Thing, otherThing, { name: 'Put', description: 'Replaced' }, 'replace'),
+      );
+      assert.deepEqual(await thingRow(otherThing), {
+        name: 'Put',
+        description: 'Replaced',
+        properties: null,
+      });
       await rejectsWith(
         f.write((w) => updateEntity(w, Thing, otherThing, { name: 'Only a name' }, 'replace')),
         { status: 400, field: 'description' },
@@ -57,7 +77,13 @@ for (const kind of storeKinds()) {
     test('an update may change links, never related entities, and ignores server-maintained values', async () => {
       const n = f.events.length;
       await f.write((w) =>
-        updateEntity(w, Datastream, dsId, { Thing: { '@iot.id': otherThing }, phenomenonTime: '2000-01-01T00:00:00Z/2000-01-02T00:00:00Z' }, 'merge'),
+        updateEntity(
+          w,
+          Datastream,
+          dsId,
+          { Thing: { '@iot.id': otherThing }, phenomenonTime: '2000-01-01T00:00:00Z/2000-01-02T00:00:00Z' },
+          'merge',
+        ),
       );
       assert.equal(await f.value('sta_datastreams', dsId, 'thing_id'), otherThing);
       assert.equal(await f.value('sta_datastreams', dsId, 'phenomenon_time_start'), null);
@@ -71,11 +97,17 @@ for (const kind of storeKinds()) {
         f.write((w) => updateEntity(w, Datastream, dsId, { Thing: { '@iot.id': 424242 } }, 'merge')),
         { status: 400, field: 'Thing', message: /Thing 424242 does not exist/ },
       );
-      await rejectsWith(f.write((w) => updateEntity(w, Datastream, dsId, { Thing: null }, 'merge')), { status: 400, field: 'Thing' });
+      await rejectsWith(
+        f.write((w) => updateEntity(w, Datastream, dsId, { Thing: null }, 'merge')),
+        { status: 400, field: 'Thing' },
+      );
     });
 
     test('updating a missing entity, or one of another tenant, is a 404', async () => {
-      await rejectsWith(f.write((w) => updateEntity(w, Thing, 999_999, { name: 'x' }, 'merge')), { status: 404 });
+      await rejectsWith(
+        f.write((w) => updateEntity(w, Thing, 999_999, { name: 'x' }, 'merge')),
+        { status: 404 },
+      );
       await rejectsWith(
         f.write((w) => updateEntity(w, Thing, thingId, { name: 'x' }, 'merge'), 'b'),
         { status: 404, message: new RegExp(`Thing ${thingId} does not exist`) },
@@ -104,27 +136,50 @@ for (const kind of storeKinds()) {
     });
 
     test('JSON Patch errors: failed test 409, unknown, read-only or required members 400', async () => {
-      const patch = (ops: unknown, e = Thing, id = thingId) => f.write((w: WriteContext) => applyJsonPatch(w, e, id, ops));
+      const patch = (ops: unknown, e = Thing, id = thingId) =>
+        f.write((w: WriteContext) => applyJsonPatch(w, e, id, ops));
       await rejectsWith(patch([{ op: 'test', path: '/name', value: 'nope' }]), { status: 409 });
-      await rejectsWith(patch([{ op: 'add', path: '/colour', value: 'red' }]), { status: 400, field: 'colour' });
+      await rejectsWith(patch([{ op: 'add', path: '/colour', value: 'red' }]), {
+        status: 400,
+        field: 'colour',
+      });
       await rejectsWith(patch([{ op: 'remove', path: '/name' }]), { status: 400, field: 'name' });
-      await rejectsWith(patch([{ op: 'replace', path: '/properties/missing/deep', value: 1 }]), { status: 400, field: 'ops[0].path' });
+      await rejectsWith(patch([{ op: 'replace', path: '/properties/missing/deep', value: 1 }]), {
+        status: 400,
+        field: 'ops[0].path',
+      });
       await rejectsWith(patch([{ op: 'jump', path: '/name' }]), { status: 400, field: 'ops[0].op' });
-      await rejectsWith(patch([{ op: 'replace', path: '/phenomenonTime', value: null }], Datastream, dsId), { status: 400 });
-      await rejectsWith(patch([{ op: 'replace', path: '/name', value: 'x' }], Thing, 999_999), { status: 404 });
+      await rejectsWith(patch([{ op: 'replace', path: '/phenomenonTime', value: null }], Datastream, dsId), {
+        status: 400,
+      });
+      await rejectsWith(patch([{ op: 'replace', path: '/name', value: 'x' }], Thing, 999_999), {
+        status: 404,
+      });
       assert.equal((await thingRow(thingId))?.name, 'Patched');
     });
 
     test('$ref: to-many inverse links move the child, required links cannot be removed', async () => {
       await f.write((w) => linkEntities(w, Thing, thingId, rel(Thing, 'Datastreams'), dsId));
       assert.equal(await f.value('sta_datastreams', dsId, 'thing_id'), thingId);
-      await rejectsWith(f.write((w) => unlinkEntities(w, Thing, thingId, rel(Thing, 'Datastreams'), dsId)), { status: 400 });
-      await rejectsWith(f.write((w) => unlinkEntities(w, Datastream, dsId, rel(Datastream, 'Sensor'))), { status: 400 });
-      await rejectsWith(f.write((w) => linkEntities(w, Thing, thingId, rel(Thing, 'Datastreams'), 777_777)), {
-        status: 400,
-        field: '@iot.id',
-      });
-      await rejectsWith(f.write((w) => linkEntities(w, Thing, 777_777, rel(Thing, 'Datastreams'), dsId)), { status: 404 });
+      await rejectsWith(
+        f.write((w) => unlinkEntities(w, Thing, thingId, rel(Thing, 'Datastreams'), dsId)),
+        { status: 400 },
+      );
+      await rejectsWith(
+        f.write((w) => unlinkEntities(w, Datastream, dsId, rel(Datastream, 'Sensor'))),
+        { status: 400 },
+      );
+      await rejectsWith(
+        f.write((w) => linkEntities(w, Thing, thingId, rel(Thing, 'Datastreams'), 777_777)),
+        {
+          status: 400,
+          field: '@iot.id',
+        },
+      );
+      await rejectsWith(
+        f.write((w) => linkEntities(w, Thing, 777_777, rel(Thing, 'Datastreams'), dsId)),
+        { status: 404 },
+      );
     });
 
     test('$ref: junction links are added and removed; a missing link is a 404', async () => {
@@ -137,18 +192,29 @@ for (const kind of storeKinds()) {
       await f.write((w) => unlinkEntities(w, Thing, otherThing, rel(Thing, 'Locations'), locId));
       assert.equal(f.events.at(-1)?.op, 'update');
       assert.deepEqual(f.events.at(-1)?.changed, ['Locations']);
-      await rejectsWith(f.write((w) => unlinkEntities(w, Thing, otherThing, rel(Thing, 'Locations'), locId)), { status: 404 });
+      await rejectsWith(
+        f.write((w) => unlinkEntities(w, Thing, otherThing, rel(Thing, 'Locations'), locId)),
+        { status: 404 },
+      );
       await f.write((w) => linkEntities(w, Thing, otherThing, rel(Thing, 'Locations'), locId));
-      const { rows } = await f.store.query(sql`SELECT 1 FROM sta_things_locations WHERE thing_id = ${otherThing}`);
+      const { rows } = await f.store.query(
+        sql`SELECT 1 FROM sta_things_locations WHERE thing_id = ${otherThing}`,
+      );
       assert.equal(rows.length, 1);
-      await rejectsWith(f.write((w) => linkEntities(w, Thing, otherThing, rel(Thing, 'Locations'), locId), 'b'), { status: 404 });
+      await rejectsWith(
+        f.write((w) => linkEntities(w, Thing, otherThing, rel(Thing, 'Locations'), locId), 'b'),
+        { status: 404 },
+      );
     });
 
     test('an Observation keeps exactly one stream', async () => {
       const obsId = await f.write((w) =>
         createEntity(w, Observation, { result: 3, Datastream: { '@iot.id': dsId } }),
       );
-      await rejectsWith(f.write((w) => unlinkEntities(w, Observation, obsId, rel(Observation, 'Datastream'))), { status: 400 });
+      await rejectsWith(
+        f.write((w) => unlinkEntities(w, Observation, obsId, rel(Observation, 'Datastream'))),
+        { status: 400 },
+      );
       await rejectsWith(
         f.write((w) => createEntity(w, Observation, { result: 3 })),
         { status: 400, field: 'Datastream' },

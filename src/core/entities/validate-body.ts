@@ -46,6 +46,11 @@ export function fieldOf(parent: string, member: string): string {
   return parent ? `${parent}.${member}` : member;
 }
 
+/** "a Thing", "an Observation": messages read as sentences. */
+export function aOrAn(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -86,7 +91,7 @@ function parseRelated(
   create: { opts: ValidateOptions; implied?: RelationDef } | null,
 ): RelationValue {
   const target = registry.entity(relation.target);
-  if (!isObject(value)) throw bad(`${field} must be a ${target.name} object or {"@iot.id": …}`, field);
+  if (!isObject(value)) throw bad(`${field} must be ${aOrAn(target.name)} object or {"@iot.id": …}`, field);
   if ('@iot.id' in value) {
     const extra = Object.keys(value).filter((k) => k !== '@iot.id' && !isAnnotation(k));
     if (extra.length > 0) {
@@ -114,7 +119,8 @@ function parseRelation(
   if (!r.many) {
     if (value === null) {
       if (opts) return; // create: null is "not given"
-      if (r.required) throw bad(`${field} is required for a ${out.entity.name} and cannot be removed`, field);
+      if (r.required)
+        throw bad(`${field} is required for ${aOrAn(out.entity.name)} and cannot be removed`, field);
       out.toOne.set(r.name, null);
       return;
     }
@@ -138,7 +144,8 @@ function parseMembers(
   opts: ValidateOptions | null,
 ): void {
   for (const [key, value] of Object.entries(body)) {
-    if (key === '@iot.id' || isAnnotation(key)) continue;
+    // `undefined` only comes from in-process callers (pipelines); JSON has no such value: not given.
+    if (key === '@iot.id' || isAnnotation(key) || value === undefined) continue;
     const p = registry.property(out.entity, key);
     if (p) {
       // Server-maintained values (e.g. Datastream.phenomenonTime) are ignored, so a GET result can be sent back.
@@ -164,7 +171,7 @@ export function validateCreate(
 ): ParsedEntity {
   const field = opts.field ?? '';
   if (!isObject(body))
-    throw bad(`${field || 'The body'} must be a JSON object describing a ${entity.name}`, field);
+    throw bad(`${field || 'The body'} must be a JSON object describing ${aOrAn(entity.name)}`, field);
   if ('@iot.id' in body) {
     const f = fieldOf(field, '@iot.id');
     throw bad(`${f}: ids are assigned by the server; give @iot.id only to link an existing entity`, f);
@@ -175,7 +182,7 @@ export function validateCreate(
     if (p.name in out.values) continue;
     if (p.defaultOnCreate === 'now') setProperty(out, p, new Date().toISOString());
     else if (p.required)
-      throw bad(`${fieldOf(field, p.name)} is required for a ${entity.name}`, fieldOf(field, p.name));
+      throw bad(`${fieldOf(field, p.name)} is required for ${aOrAn(entity.name)}`, fieldOf(field, p.name));
   }
   checkRequiredRelations(out, opts);
   opts.check?.(out, opts.implied);
@@ -190,7 +197,7 @@ function checkRequiredRelations(out: ParsedEntity, opts: ValidateOptions): void 
     if (implied && given) throw bad(`${f} is given by the parent entity and must not be repeated`, f);
     if (!r.required || implied || given) continue;
     if (opts.serverFilled?.(out.entity, r)) continue;
-    throw bad(`${f} is required for a ${out.entity.name}`, f);
+    throw bad(`${f} is required for ${aOrAn(out.entity.name)}`, f);
   }
 }
 
@@ -217,7 +224,8 @@ export function validateUpdate(
     for (const p of writableProperties(entity)) {
       if (p.name in out.values) continue;
       const f = fieldOf(field, p.name);
-      if (p.required) throw bad(`${f} is required for a ${entity.name} (PUT replaces the whole entity)`, f);
+      if (p.required)
+        throw bad(`${f} is required for ${aOrAn(entity.name)} (PUT replaces the whole entity)`, f);
       setProperty(out, p, null);
     }
   }

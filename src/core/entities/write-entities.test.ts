@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { staRegistry } from '../../model/sta/index.ts';
 import * as body from '../../../test/support/sta-bodies.ts';
 import { storeKinds } from '../../../test/support/test-store.ts';
-import { countAll, openWriteFixture, rejectsWith, type WriteFixture } from '../../../test/support/write-fixture.ts';
+import {
+  countAll,
+  openWriteFixture,
+  rejectsWith,
+  type WriteFixture,
+} from '../../../test/support/write-fixture.ts';
+import { staRegistry } from '../../model/sta/index.ts';
 import { createEntity } from './write-entities.ts';
 
 const Thing = staRegistry.entity('Thing');
@@ -44,7 +49,10 @@ for (const kind of storeKinds()) {
       assert.deepEqual(thing.record, {
         name: 'Temperature Monitoring System',
         description: 'Sensor system monitoring area temperature',
-        properties: { 'Deployment Condition': 'Deployed in a third floor balcony', 'Case Used': 'Radiation shield' },
+        properties: {
+          'Deployment Condition': 'Deployed in a third floor balcony',
+          'Case Used': 'Radiation shield',
+        },
       });
       const ds = created.find((e) => e.entity === 'Datastream')!;
       assert.equal(ds.links?.Thing, id);
@@ -82,7 +90,10 @@ for (const kind of storeKinds()) {
     test('a navigation parent supplies the required link (POST Things(n)/Datastreams)', async () => {
       const thingId = await f.write((w) => createEntity(w, Thing, body.thing('Parent', false)));
       const dsId = await f.write((w) =>
-        createEntity(w, Datastream, body.datastream(), { relation: staRegistry.relation(Datastream, 'Thing')!, id: thingId }),
+        createEntity(w, Datastream, body.datastream(), {
+          relation: staRegistry.relation(Datastream, 'Thing')!,
+          id: thingId,
+        }),
       );
       assert.equal(await f.value('sta_datastreams', dsId, 'thing_id'), thingId);
       await rejectsWith(
@@ -96,25 +107,39 @@ for (const kind of storeKinds()) {
       );
       await rejectsWith(
         f.write((w) =>
-          createEntity(w, Datastream, body.datastream(), { relation: staRegistry.relation(Datastream, 'Thing')!, id: 999_999 }),
+          createEntity(w, Datastream, body.datastream(), {
+            relation: staRegistry.relation(Datastream, 'Thing')!,
+            id: 999_999,
+          }),
         ),
         { status: 404, message: /Thing 999999 does not exist/ },
       );
     });
 
     test('a missing required property or link is a 400 naming the member', async () => {
-      const noUnit = { ...body.standardThing(), Datastreams: [body.datastream({ unitOfMeasurement: undefined })] };
+      const noUnit = {
+        ...body.standardThing(),
+        Datastreams: [body.datastream({ unitOfMeasurement: undefined })],
+      };
       await rejectsWith(
         f.write((w) => createEntity(w, Thing, JSON.parse(JSON.stringify(noUnit)))),
         { status: 400, field: 'Datastreams[0].unitOfMeasurement', message: /required/ },
       );
-      const noSensor = { ...body.thing(), Datastreams: [body.datastream(), body.datastream({ Sensor: undefined })] };
+      const noSensor = {
+        ...body.thing(),
+        Datastreams: [body.datastream(), body.datastream({ Sensor: undefined })],
+      };
       await rejectsWith(
         f.write((w) => createEntity(w, Thing, JSON.parse(JSON.stringify(noSensor)))),
         { status: 400, field: 'Datastreams[1].Sensor' },
       );
       await rejectsWith(
-        f.write((w) => createEntity(w, Thing, { ...body.thing(), Datastreams: [body.datastream({ Sensor: { name: 'x' } })] })),
+        f.write((w) =>
+          createEntity(w, Thing, {
+            ...body.thing(),
+            Datastreams: [body.datastream({ Sensor: { name: 'x' } })],
+          }),
+        ),
         { status: 400, field: 'Datastreams[0].Sensor.description' },
       );
     });
@@ -123,7 +148,11 @@ for (const kind of storeKinds()) {
       const typo = { ...body.thing(), Datastreams: [{ ...body.datastream(), unitOfMesurement: body.unit }] };
       await rejectsWith(
         f.write((w) => createEntity(w, Thing, typo)),
-        { status: 400, field: 'Datastreams[0].unitOfMesurement', message: /^Datastreams\[0\]\.unitOfMesurement is not a property of Datastream$/ },
+        {
+          status: 400,
+          field: 'Datastreams[0].unitOfMesurement',
+          message: /^Datastreams\[0\]\.unitOfMesurement is not a property of Datastream$/,
+        },
       );
     });
 
@@ -133,26 +162,48 @@ for (const kind of storeKinds()) {
         { status: 400, field: '@iot.id' },
       );
       await rejectsWith(
-        f.write((w) => createEntity(w, Datastream, body.datastream({ Thing: { '@iot.id': 1, name: 'renamed' } }))),
+        f.write((w) =>
+          createEntity(w, Datastream, body.datastream({ Thing: { '@iot.id': 1, name: 'renamed' } })),
+        ),
         { status: 400, field: 'Thing' },
       );
       const id = await f.write((w) =>
-        createEntity(w, Thing, { ...body.thing('Annotated', false), '@iot.selfLink': 'x', 'Datastreams@iot.navigationLink': 'y' }),
+        createEntity(w, Thing, {
+          ...body.thing('Annotated', false),
+          '@iot.selfLink': 'x',
+          'Datastreams@iot.navigationLink': 'y',
+        }),
       );
       assert.ok(id > 0);
     });
 
     test('bad geometry and bad times are 400s naming the member', async () => {
       await rejectsWith(
-        f.write((w) => createEntity(w, Location, { ...body.location(), location: { type: 'Point', coordinates: [1] } })),
+        f.write((w) =>
+          createEntity(w, Location, { ...body.location(), location: { type: 'Point', coordinates: [1] } }),
+        ),
         { status: 400, field: 'location' },
       );
-      const ring = { type: 'Polygon', coordinates: [[[0, 0], [1, 1], [1, 0]]] };
+      const ring = {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 1],
+            [1, 0],
+          ],
+        ],
+      };
       await rejectsWith(
-        f.write((w) => createEntity(w, Thing, { ...body.thing(), Locations: [{ ...body.location(), location: ring }] })),
+        f.write((w) =>
+          createEntity(w, Thing, { ...body.thing(), Locations: [{ ...body.location(), location: ring }] }),
+        ),
         { status: 400, field: 'Locations[0].location' },
       );
-      const badTime = { ...body.thing(), Datastreams: [body.datastream({ Observations: [{ phenomenonTime: 'yesterday', result: 1 }] })] };
+      const badTime = {
+        ...body.thing(),
+        Datastreams: [body.datastream({ Observations: [{ phenomenonTime: 'yesterday', result: 1 }] })],
+      };
       await rejectsWith(
         f.write((w) => createEntity(w, Thing, badTime)),
         { status: 400, field: 'Datastreams[0].Observations[0].phenomenonTime' },
@@ -165,7 +216,10 @@ for (const kind of storeKinds()) {
       // Everything before Datastreams[1].Sensor is written before the missing Sensor 999999 is found.
       const doomed = {
         ...body.standardThing(),
-        Datastreams: [...body.standardThing().Datastreams, body.datastream({ Sensor: { '@iot.id': 999_999 } })],
+        Datastreams: [
+          ...body.standardThing().Datastreams,
+          body.datastream({ Sensor: { '@iot.id': 999_999 } }),
+        ],
       };
       await rejectsWith(
         f.write((w) => createEntity(w, Thing, doomed)),
@@ -179,11 +233,26 @@ for (const kind of storeKinds()) {
       const sensorId = await f.write((w) => createEntity(w, Sensor, body.sensor()), 'a');
       const thingB = await f.write((w) => createEntity(w, Thing, body.thing('B thing', false)), 'b');
       await rejectsWith(
-        f.write((w) => createEntity(w, Datastream, body.datastream({ Thing: { '@iot.id': thingB }, Sensor: { '@iot.id': sensorId } })), 'b'),
+        f.write(
+          (w) =>
+            createEntity(
+              w,
+              Datastream,
+              body.datastream({ Thing: { '@iot.id': thingB }, Sensor: { '@iot.id': sensorId } }),
+            ),
+          'b',
+        ),
         { status: 400, field: 'Sensor', message: new RegExp(`Sensor ${sensorId} does not exist`) },
       );
       await rejectsWith(
-        f.write((w) => createEntity(w, Datastream, body.datastream(), { relation: staRegistry.relation(Datastream, 'Thing')!, id: thingB }), 'a'),
+        f.write(
+          (w) =>
+            createEntity(w, Datastream, body.datastream(), {
+              relation: staRegistry.relation(Datastream, 'Thing')!,
+              id: thingB,
+            }),
+          'a',
+        ),
         { status: 404 },
       );
       assert.equal(await f.count('sta_datastreams', 'b'), 0);

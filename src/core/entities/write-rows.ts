@@ -188,22 +188,3 @@ export async function insertJunctionLinks(
   );
   return rows.map((x) => x.id);
 }
-
-/** Sets the foreign key of `ids` (rows of `entity`) and queues update events. Returns the ids updated. */
-export async function setForeignKey(
-  w: WriteContext,
-  entity: EntityDef,
-  r: FkRelation,
-  ids: readonly number[],
-  target: number | null,
-): Promise<number[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await w.tx.query(
-    sql`UPDATE ${ident(entity.table)} AS t SET ${ident(r.storage.column)} = ${target}
-        WHERE t.tenant_id = ${w.tenant} AND t.id = ANY(${[...ids]}::bigint[])
-        RETURNING ${recordSelect(entity, 't')}`,
-  );
-  for (const row of rows)
-    emit(w, entity, 'update', row.id as number, { ...decodeRecord(entity, row), changed: [r.name] });
-  return rows.map((row) => row.id as number);
-}

@@ -24,8 +24,14 @@ for (const kind of storeKinds()) {
         const ds = await createEntity(w, e('Datastream'), body.datastream({ Thing: { '@iot.id': thing } }));
         const md = await createEntity(w, e('MultiDatastream'), body.multiDatastream(thing));
         const fois = [];
-        for (const [x, y] of [[0, 0], [2, 0], [1, 1]]) {
-          fois.push(await createEntity(w, e('FeatureOfInterest'), body.featureOfInterest(x!, y!, `P${x}${y}`)));
+        for (const [x, y] of [
+          [0, 0],
+          [2, 0],
+          [1, 1],
+        ]) {
+          fois.push(
+            await createEntity(w, e('FeatureOfInterest'), body.featureOfInterest(x!, y!, `P${x}${y}`)),
+          );
         }
         return { thing, ds, md, fois };
       }));
@@ -43,16 +49,37 @@ for (const kind of storeKinds()) {
       const n = f.events.length;
       const rows = [
         { datastreamId: ds, foiId: fois[0], phenomenonTime: '2024-03-01T10:00:00Z', result: 1 },
-        { datastreamId: ds, foiId: fois[1], phenomenonTime: '2024-02-01T10:00:00Z', resultTime: '2024-02-01T10:00:01Z', result: 'two' },
-        { datastreamId: ds, foiId: fois[0], phenomenonTime: '2024-03-02T00:00:00Z/2024-03-03T00:00:00Z', result: { v: 3 } },
+        {
+          datastreamId: ds,
+          foiId: fois[1],
+          phenomenonTime: '2024-02-01T10:00:00Z',
+          resultTime: '2024-02-01T10:00:01Z',
+          result: 'two',
+        },
+        {
+          datastreamId: ds,
+          foiId: fois[0],
+          phenomenonTime: '2024-03-02T00:00:00Z/2024-03-03T00:00:00Z',
+          result: { v: 3 },
+        },
       ];
       const ids = await f.write((w) => createObservations(w, rows, 'dataArray'));
       assert.equal(ids.length, 3);
       const created = f.events.slice(n);
-      assert.deepEqual(created.map((x) => x.id), ids);
-      assert.deepEqual(created.map((x) => x.record?.result), [1, 'two', { v: 3 }]);
+      assert.deepEqual(
+        created.map((x) => x.id),
+        ids,
+      );
+      assert.deepEqual(
+        created.map((x) => x.record?.result),
+        [1, 'two', { v: 3 }],
+      );
       assert.equal(created[2]!.record?.phenomenonTime, '2024-03-02T00:00:00.000Z/2024-03-03T00:00:00.000Z');
-      assert.deepEqual(created[0]!.links, { Datastream: ds, MultiDatastream: null, FeatureOfInterest: fois[0] });
+      assert.deepEqual(created[0]!.links, {
+        Datastream: ds,
+        MultiDatastream: null,
+        FeatureOfInterest: fois[0],
+      });
     });
 
     test('the Datastream extents grow with each batch (one UPDATE per stream)', async () => {
@@ -64,7 +91,15 @@ for (const kind of storeKinds()) {
         area: 'LINESTRING(0 0,2 0)',
       });
       await f.write((w) =>
-        createObservations(w, [{ datastreamId: ds, foiId: fois[2], phenomenonTime: '2024-01-15T00:00:00Z', resultTime: '2025-01-01T00:00:00Z', result: 4 }]),
+        createObservations(w, [
+          {
+            datastreamId: ds,
+            foiId: fois[2],
+            phenomenonTime: '2024-01-15T00:00:00Z',
+            resultTime: '2025-01-01T00:00:00Z',
+            result: 4,
+          },
+        ]),
       );
       const x = await extents(ds);
       assert.equal(x?.ps, '2024-01-15T00:00:00.000Z');
@@ -74,10 +109,14 @@ for (const kind of storeKinds()) {
 
     test('deleting or moving Observations recomputes the extents exactly', async () => {
       const [late] = await f.write((w) =>
-        createObservations(w, [{ datastreamId: ds, foiId: fois[0], phenomenonTime: '2026-06-01T00:00:00Z', result: 5 }]),
+        createObservations(w, [
+          { datastreamId: ds, foiId: fois[0], phenomenonTime: '2026-06-01T00:00:00Z', result: 5 },
+        ]),
       );
       assert.equal((await extents(ds))?.pe, '2026-06-01T00:00:00.000Z');
-      await f.write((w) => updateEntity(w, e('Observation'), late!, { phenomenonTime: '2027-07-01T00:00:00Z' }, 'merge'));
+      await f.write((w) =>
+        updateEntity(w, e('Observation'), late!, { phenomenonTime: '2027-07-01T00:00:00Z' }, 'merge'),
+      );
       assert.equal((await extents(ds))?.pe, '2027-07-01T00:00:00.000Z');
       await f.write((w) => deleteEntity(w, e('Observation'), late!));
       assert.equal((await extents(ds))?.pe, '2024-03-03T00:00:00.000Z');
@@ -93,20 +132,37 @@ for (const kind of storeKinds()) {
       }));
       const n = f.events.length;
       const ids = await f.write((w) => createObservations(w, rows, '', { copyThreshold: 10 }));
-      assert.deepEqual(f.events.slice(n).map((x) => x.record?.result), rows.map((r) => r.result));
+      assert.deepEqual(
+        f.events.slice(n).map((x) => x.record?.result),
+        rows.map((r) => r.result),
+      );
       assert.deepEqual(f.events.at(-1)?.record?.parameters, { i: 29, text: 'tab\there' });
-      assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => a - b),
+      );
     });
 
     test('MultiDatastream results have one element per unitOfMeasurements entry', async () => {
       const [id] = await f.write((w) =>
-        createObservations(w, [{ multiDatastreamId: md, foiId: fois[0], phenomenonTime: '2024-05-01T00:00:00Z', result: [3.5, 270] }]),
+        createObservations(w, [
+          {
+            multiDatastreamId: md,
+            foiId: fois[0],
+            phenomenonTime: '2024-05-01T00:00:00Z',
+            result: [3.5, 270],
+          },
+        ]),
       );
       assert.ok(id);
-      const md1 = await f.store.query(sql`SELECT phenomenon_time_start AS ps FROM sta_multi_datastreams WHERE id = ${md}`);
+      const md1 = await f.store.query(
+        sql`SELECT phenomenon_time_start AS ps FROM sta_multi_datastreams WHERE id = ${md}`,
+      );
       assert.equal(md1.rows[0]?.ps, '2024-05-01T00:00:00.000Z');
       await rejectsWith(
-        f.write((w) => createObservations(w, [{ multiDatastreamId: md, foiId: fois[0], result: [1] }], 'rows')),
+        f.write((w) =>
+          createObservations(w, [{ multiDatastreamId: md, foiId: fois[0], result: [1] }], 'rows'),
+        ),
         { status: 400, field: 'rows[0].result', message: /2 values/ },
       );
       await rejectsWith(
@@ -125,7 +181,9 @@ for (const kind of storeKinds()) {
         { status: 400, field: 'rows[0].Datastream', message: /Datastream 999999 does not exist/ },
       );
       await rejectsWith(
-        f.write((w) => createObservations(w, [{ datastreamId: ds, multiDatastreamId: md, result: 1 }], 'rows')),
+        f.write((w) =>
+          createObservations(w, [{ datastreamId: ds, multiDatastreamId: md, result: 1 }], 'rows'),
+        ),
         { status: 400, field: 'rows[0].Datastream' },
       );
       await rejectsWith(
@@ -137,22 +195,39 @@ for (const kind of storeKinds()) {
         { status: 400, field: 'rows[0].Datastream' },
       );
       await rejectsWith(
-        f.write((w) => createObservations(w, [{ datastreamId: ds, foiId: fois[0], result: 1, phenomenonTime: '2024-13-01T00:00:00Z' }], 'rows')),
+        f.write((w) =>
+          createObservations(
+            w,
+            [{ datastreamId: ds, foiId: fois[0], result: 1, phenomenonTime: '2024-13-01T00:00:00Z' }],
+            'rows',
+          ),
+        ),
         { status: 400, field: 'rows[0].phenomenonTime' },
       );
-      await rejectsWith(f.write((w) => createObservations(w, [{ datastreamId: ds } as never], 'rows')), {
-        status: 400,
-        field: 'rows[0].result',
-      });
+      await rejectsWith(
+        f.write((w) => createObservations(w, [{ datastreamId: ds } as never], 'rows')),
+        {
+          status: 400,
+          field: 'rows[0].result',
+        },
+      );
       assert.equal(await f.count('sta_observations', 'b'), 0);
     });
 
     test('phenomenonTime defaults to now; a null result is stored as JSON null', async () => {
       const before = Date.now();
       const id = await f.write((w) =>
-        createEntity(w, e('Observation'), { result: null, Datastream: { '@iot.id': ds }, FeatureOfInterest: { '@iot.id': fois[0] } }),
+        createEntity(w, e('Observation'), {
+          result: null,
+          Datastream: { '@iot.id': ds },
+          FeatureOfInterest: { '@iot.id': fois[0] },
+        }),
       );
-      const row = (await f.store.query(sql`SELECT phenomenon_time_start AS t, result IS NULL AS sqlnull, result FROM sta_observations WHERE id = ${id}`)).rows[0]!;
+      const row = (
+        await f.store.query(
+          sql`SELECT phenomenon_time_start AS t, result IS NULL AS sqlnull, result FROM sta_observations WHERE id = ${id}`,
+        )
+      ).rows[0]!;
       assert.ok(Date.parse(row.t as string) >= before - 1000);
       assert.equal(row.sqlnull, false);
       assert.equal(row.result, null);
