@@ -126,6 +126,7 @@ function printTable(rows: string[][]) {
     'runs',
     'ready s (median)',
     'ready s (min–max)',
+    'CPU s to ready',
     'RSS MiB',
     'peak RSS MiB',
     'stop s',

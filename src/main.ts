@@ -25,6 +25,12 @@ options (each also an environment variable):
 const KNOWN_FAILURES = [ConfigError, StoreUnavailableError, SchemaTooNewError, SecretDecryptError];
 
 function fail(err: unknown): never {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES') {
+    const what = e.code === 'EADDRINUSE' ? 'is in use' : 'may not be opened by this user';
+    process.stderr.write(`urbs: ${e.address ?? ''}:${e.port ?? ''} ${what}; choose another with --port / --mqtt-port\n`);
+    process.exit(1);
+  }
   const known = KNOWN_FAILURES.some((k) => err instanceof k);
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`urbs: ${known ? message : `failed: ${message}`}\n`);

@@ -35,6 +35,8 @@ export const authenticate = fp(async function authenticate(app: FastifyInstance,
   app.decorateRequest('principal', null);
   app.decorateRequest('tenant', '');
   app.addHook('preHandler', async (request) => {
+    // The not-found handler runs these hooks too: an unknown route is 404 for everyone, not 401 on writes.
+    if (request.is404) return;
     request.tenant = tenantOf(request) ?? opts.defaultTenant;
     if (request.tenant !== opts.defaultTenant && !(await opts.tenantExists(request.tenant))) {
       throw new UnauthorizedError(`Tenant ${request.tenant} does not exist or you have no access to it`);

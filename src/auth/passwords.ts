@@ -34,10 +34,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A hash of a random password, checked when the user does not exist so that both paths cost the same. */
-let dummy: Promise<string> | undefined;
-export function dummyPasswordHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+/**
+ * What an unknown user's password is checked against, so that both paths cost one scrypt. It is a
+ * well-formed hash with the current parameters but random bytes in place of a digest (no password
+ * matches it), so it costs nothing to make and the first unknown-user login is not slower than the rest.
+ */
+let dummy: string | undefined;
+export async function dummyPasswordHash(): Promise<string> {
+  dummy ??= `scrypt$${N}$${R}$${P}$${randomBytes(16).toString('base64url')}$${randomBytes(KEYLEN).toString('base64url')}`;
   return dummy;
 }
 

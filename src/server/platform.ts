@@ -3,24 +3,31 @@ import type { FastifyInstance } from 'fastify';
 import { ensureSigningKey } from '../auth/signing-keys.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
+import { createStructureUsage, type StructureUsage } from '../core/control/structure-usage.ts';
+import { createEntityService } from '../core/entities/entity-service.ts';
+import { createChangeFeed } from '../core/events/change-feed.ts';
+import { createObservationBatcher } from '../core/sensing/observation-batcher.ts';
+import { ensurePartitionsAhead } from '../core/sensing/observation-partitions.ts';
 import { createSecretBox, loadInstanceSecret } from '../crypto/secret-box.ts';
+import { controlRegistry } from '../model/control/index.ts';
+import { staRegistry } from '../model/sta/index.ts';
+import { listenMqtt, MQTT_CONFORMANCE, type MqttBroker } from '../mqtt/broker.ts';
 import { migrate } from '../store/migrate.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
-import { bootstrapTenancy } from '../tenants/bootstrap.ts';
-import { createEntityService } from '../core/entities/entity-service.ts';
-import { createChangeFeed } from '../core/events/change-feed.ts';
-import { ensurePartitionsAhead } from '../core/sensing/observation-partitions.ts';
-import { staRegistry } from '../model/sta/index.ts';
-import { listenMqtt, MQTT_CONFORMANCE, type MqttBroker } from '../mqtt/broker.ts';
-import { DEFAULT_TENANT } from '../tenants/bootstrap.ts';
+import { bootstrapTenancy, DEFAULT_TENANT } from '../tenants/bootstrap.ts';
 import { buildApp } from './build-app.ts';
+
+/** How long a shutdown waits for open requests before closing their connections. */
+const DRAIN_GRACE_MS = 10_000;
 
 export interface Platform {
   app: FastifyInstance;
   store: Store;
   /** `http://host:port` actually bound. */
   url: string;
+  /** Where modules that reference DataStructureVersions register their "in use" check. */
+  structureUsage: StructureUsage;
   /** `mqtt://host:port` of the embedded broker, when it runs. */
   mqttUrl?: string;
   /** Drains open requests, then closes the database cleanly. Idempotent. */
@@ -33,6 +40,9 @@ export interface StartOptions {
   /** Log destination; defaults to stdout. `false` silences logs (tests). */
   logStream?: NodeJS.WritableStream | false;
 }
+
+/** Control-plane lists: `size` defaults to 20 and is at most 500; `total` is always exact. */
+const CONTROL_READ = { defaultTop: 20, maxTop: 500, countEstimateAbove: 0 };
 
 /** Starts the whole platform in this process: database, migrations, bootstrap, HTTP. */
 export async function startPlatform(config: Config, options: StartOptions = {}): Promise<Platform> {
@@ -55,16 +65,26 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const feed = createChangeFeed();
     const entities = createEntityService({ store, registry: staRegistry, feed });
     const read = { db: store, registry: staRegistry, options: config.sta };
+    const observations = createObservationBatcher(entities);
+    const structureUsage = createStructureUsage();
+    // The control plane has its own registry and change feed (nothing subscribes to it yet).
+    const control = {
+      read: { db: store, registry: controlRegistry, options: CONTROL_READ },
+      entities: createEntityService({ store, registry: controlRegistry, feed: createChangeFeed() }),
+      usage: structureUsage,
+    };
     // Bound before the HTTP app is built, so the service root can advertise the real endpoint.
     if (config.mqttPort !== null) mqtt = await listenMqtt({ host: config.host, port: config.mqttPort });
     app = await buildApp({
       store,
       tokens,
       bodyLimit: config.bodyLimit,
+      control,
       sta: {
         registry: staRegistry,
         read,
         entities,
+        observations,
         mqttEndpoint: mqtt?.endpoint,
         extraConformance: mqtt ? MQTT_CONFORMANCE : [],
       },
@@ -84,7 +104,16 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     print(`urbs listening on ${url}`);
     if (mqtt) {
       const log = app.log.child({ component: 'mqtt' });
-      mqtt.start({ store, registry: staRegistry, entities, feed, httpUrl: url, defaultTenant: DEFAULT_TENANT, log });
+      mqtt.start({
+        store,
+        registry: staRegistry,
+        entities,
+        observations,
+        feed,
+        httpUrl: url,
+        defaultTenant: DEFAULT_TENANT,
+        log,
+      });
       print(`urbs mqtt on ${mqtt.endpoint}`);
     }
     let closing: Promise<void> | undefined;
@@ -93,13 +122,18 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     return {
       app: started,
       store,
+      structureUsage,
       url,
       ...(broker ? { mqttUrl: broker.endpoint } : {}),
       close: () => {
         closing ??= (async () => {
           try {
-            // Both drain their in-flight writes; the database closes only after both.
+            // Both drain their in-flight writes; the database closes only after both. A client that never
+            // finishes its request must not hold the shutdown: after the grace period it is cut off.
+            const grace = setTimeout(() => started.server.closeAllConnections(), DRAIN_GRACE_MS);
+            grace.unref();
             const results = await Promise.allSettled([started.close(), broker?.close()]);
+            clearTimeout(grace);
             for (const r of results) if (r.status === 'rejected') throw r.reason;
           } finally {
             await store.close();

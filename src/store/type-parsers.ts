@@ -15,7 +15,7 @@ export function parseTimestamptz(text: string): string {
   if (text === 'infinity' || text === '-infinity') return text;
   const m = /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(\.\d+)?([+-]\d\d(?::?\d\d)?)?$/.exec(text);
   if (!m) return text;
-  const frac = (m[3] ?? '').padEnd(4, '0');
+  const frac = (m[3] ?? '.').padEnd(4, '0');
   const tz = m[4];
   if (!tz || /^[+-]00(:?00)?$/.test(tz)) return `${m[1]}T${m[2]}${frac}Z`;
   return new Date(`${m[1]}T${m[2]}${m[3] ?? ''}${tz.length === 3 ? `${tz}:00` : tz}`).toISOString();

@@ -89,6 +89,13 @@ function entityDdl(model: ModelDef, e: EntityDef): string[] {
     lines.push(`CREATE TABLE ${e.table} (\n  ${defs.join(',\n  ')}\n);`);
     lines.push(`CREATE INDEX ${e.table}_tenant_idx ON ${e.table} (tenant_id, id);`);
   }
+  for (const key of e.unique ?? []) {
+    const cols = key.map((n) => {
+      const r = e.relations.find((x) => x.name === n && x.storage.kind === 'fk');
+      return r?.storage.kind === 'fk' ? r.storage.column : e.properties.find((p) => p.name === n)!.column;
+    });
+    lines.push(`CREATE UNIQUE INDEX ${e.table}_${cols.join('_')}_key ON ${e.table} (tenant_id, ${cols.join(', ')});`);
+  }
   for (const r of e.relations) {
     if (r.storage.kind === 'fk' && !partitioned) {
       lines.push(`CREATE INDEX ${e.table}_${r.storage.column}_idx ON ${e.table} (${r.storage.column});`);
