@@ -3,6 +3,7 @@ import {
   type ExpandedCollection,
   isExpandedCollection,
 } from '../../core/entities/entity-record.ts';
+import { encodeQuery, queryOptionEntries } from './format-query.ts';
 
 /**
  * EntityRecord → SensorThings JSON (18-088 §9.2.2): control information @iot.id, @iot.selfLink and
@@ -15,13 +16,17 @@ export interface FormatContext {
 
 export function formatEntity(ctx: FormatContext, r: EntityRecord, withLinks = true): Record<string, unknown> {
   const self = `${ctx.base}/${r.entity.setName}(${r.id})`;
-  const out: Record<string, unknown> = { '@iot.id': r.id };
-  if (withLinks) out['@iot.selfLink'] = self;
+  const out: Record<string, unknown> = {};
+  if (!r.hideId) {
+    out['@iot.id'] = r.id;
+    if (withLinks) out['@iot.selfLink'] = self;
+  }
   for (const [k, v] of Object.entries(r.props)) out[k] = v;
   for (const nav of r.navigation) {
     // A to-one relation that is not set (an Observation of a Datastream has no MultiDatastream) has no link.
     if (r.links[nav] === null) continue;
-    if (withLinks && !(nav in r.expanded)) out[`${nav}@iot.navigationLink`] = `${self}/${nav}`;
+    // The link stays when the relation is expanded too (18-088 §9.2.2: every navigation property has one).
+    if (withLinks) out[`${nav}@iot.navigationLink`] = `${self}/${nav}`;
   }
   for (const [nav, v] of Object.entries(r.expanded)) {
     if (isExpandedCollection(v)) {
@@ -42,6 +47,10 @@ function formatNestedCollection(
   const out: Record<string, unknown> = {};
   if (c.count !== undefined) out[`${nav}@iot.count`] = c.count;
   out[nav] = c.records.map((x) => formatEntity(ctx, x));
-  if (c.hasMore) out[`${nav}@iot.nextLink`] = `${self}/${nav}?$top=${c.top}&$skip=${c.skip + c.top}`;
+  if (c.hasMore) {
+    // The next page of the same list: the nested $filter, $orderby, $select and $expand go with it.
+    const query = encodeQuery(queryOptionEntries({ ...c.query, top: c.top, skip: c.skip + c.top }));
+    out[`${nav}@iot.nextLink`] = `${self}/${nav}?${query}`;
+  }
   return out;
 }

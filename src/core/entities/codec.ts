@@ -185,7 +185,11 @@ export function encodeProperty(p: PropertyDef, value: unknown, field: string): C
     case 'geometry': {
       const geom = geometryOf(value, field);
       return [
-        { column: p.column, value: sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geom)}), 4326)` },
+        // The columns are 2D; an altitude (RFC 7946 §3.1.1) is kept in the GeoJSON copy only.
+        {
+          column: p.column,
+          value: sql`ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geom)}), 4326))`,
+        },
         { column: `${p.column}_geojson`, value: sql`${JSON.stringify(value)}::jsonb` },
       ];
     }

@@ -1,4 +1,5 @@
 import type { EntityDef } from '../../model/types.ts';
+import type { EntityQuery } from '../query/ast.ts';
 
 /**
  * One entity as the core returns it, independent of any wire format: the API adapters add their own
@@ -15,6 +16,8 @@ export interface EntityRecord {
   expanded: Record<string, EntityRecord | null | ExpandedCollection>;
   /** Navigation properties to advertise; all of them when the query had no $select. */
   navigation: string[];
+  /** $select was given without id: no @iot.id / @iot.selfLink in the output (18-088 §9.3.2.2). */
+  hideId?: boolean;
 }
 
 export interface ExpandedCollection {
@@ -24,6 +27,8 @@ export interface ExpandedCollection {
   hasMore: boolean;
   top: number;
   skip: number;
+  /** The expand options that produced this page, so that its next page can be asked for. */
+  query?: EntityQuery;
 }
 
 export function isExpandedCollection(v: unknown): v is ExpandedCollection {

@@ -51,6 +51,8 @@ export async function readCollection(
   query: EntityQuery,
 ): Promise<CollectionResult> {
   const entity = segments.at(-1)!.entity;
+  // Things(1)/Datastreams of a Thing 1 that does not exist (here, or under its own parent) is a 404, not [].
+  if (segments.length > 1) await readEntity(deps, ctx, segments.slice(0, -1), { select: [['id']] });
   const nextAlias = aliasGenerator();
   const scope: CompileScope = {
     registry: deps.registry,
@@ -137,6 +139,8 @@ function toRecord(entity: EntityDef, row: Record<string, unknown>, query: Entity
     navigation: nav,
   };
   for (const p of props) record.props[p.name] = decodeProperty(p, row);
+  if (query.select?.length && !query.select.some((p) => p[0] === 'id' || p[0] === '@iot.id'))
+    record.hideId = true;
   for (const r of entity.relations) {
     if (r.storage.kind === 'fk') record.links[r.name] = (row[r.storage.column] as number | null) ?? null;
   }
@@ -263,7 +267,13 @@ async function expandToMany(
   const all: EntityRecord[] = [];
   for (const p of parents) {
     const list = groups.get(p.id) ?? [];
-    const page: ExpandedCollection = { records: list.slice(0, top), hasMore: list.length > top, top, skip };
+    const page: ExpandedCollection = {
+      records: list.slice(0, top),
+      hasMore: list.length > top,
+      top,
+      skip,
+      query,
+    };
     if (counts) page.count = counts.get(p.id) ?? 0;
     p.expanded[relName] = page;
     all.push(...page.records);

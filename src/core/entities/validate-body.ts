@@ -162,6 +162,14 @@ function parseMembers(
   }
 }
 
+/** Fills the server-maintained times (PropertyDef.serverTime) of the given kinds with now. */
+function setServerTimes(out: ParsedEntity, kinds: readonly string[]): void {
+  const now = new Date().toISOString();
+  for (const p of out.entity.properties) {
+    if (p.serverTime && kinds.includes(p.serverTime)) setProperty(out, p, now);
+  }
+}
+
 /** Validates a body for creating `entity` (and, recursively, the entities it creates inline). */
 export function validateCreate(
   registry: ModelRegistry,
@@ -178,6 +186,7 @@ export function validateCreate(
   }
   const out = emptyParsed(entity, field);
   parseMembers(registry, out, body, opts);
+  setServerTimes(out, ['created', 'updated']);
   for (const p of writableProperties(entity)) {
     if (p.name in out.values) continue;
     if (p.defaultOnCreate === 'now') setProperty(out, p, new Date().toISOString());
@@ -220,6 +229,7 @@ export function validateUpdate(
   }
   const out = emptyParsed(entity, field);
   parseMembers(registry, out, body, null);
+  setServerTimes(out, ['updated']);
   if (mode === 'replace') {
     for (const p of writableProperties(entity)) {
       if (p.name in out.values) continue;

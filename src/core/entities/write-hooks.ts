@@ -1,5 +1,6 @@
 import type { EntityDef, RelationDef } from '../../model/types.ts';
 import type { Row } from '../../store/store.ts';
+import { controlWriteHooks } from '../control/control-hooks.ts';
 import { sensingWriteHooks } from '../sensing/sensing-hooks.ts';
 import type { WriteContext } from './context.ts';
 import type { ParsedEntity, ValidateOptions } from './validate-body.ts';
@@ -40,7 +41,7 @@ export interface WriteHooks {
 }
 
 /** Explicit wiring: the rules of each model, by model name. */
-const HOOKS: Record<string, WriteHooks> = { sta: sensingWriteHooks };
+const HOOKS: Record<string, WriteHooks> = { sta: sensingWriteHooks, control: controlWriteHooks };
 
 export function hooksFor(w: WriteContext): WriteHooks {
   return HOOKS[w.registry.model.name] ?? {};

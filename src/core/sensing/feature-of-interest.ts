@@ -14,6 +14,8 @@ import type { StreamKind } from './datastream-extents.ts';
  */
 
 const TTL_MS = 5000;
+/** First key of the advisory locks that serialise generating one FeatureOfInterest (second key: its identity). */
+const FOI_LOCK = 7_387_011;
 const ENCODING = 'application/geo+json';
 
 interface Cached {
@@ -116,6 +118,12 @@ async function findOrCreateFoi(
   const foi = w.registry.entity('FeatureOfInterest');
   const geo = JSON.stringify(loc.geo);
   const feature = w.registry.property(foi, 'feature')!.column;
+  // Concurrent transactions generating the same FeatureOfInterest queue here, so that the later one finds
+  // the row the earlier one committed instead of inserting a duplicate (read committed: the SELECT below
+  // runs after the lock is granted and sees that commit).
+  await w.tx.query(
+    sql`SELECT pg_advisory_xact_lock(${FOI_LOCK}::int, hashtext(${w.tenant} || md5(${geo}::jsonb::text)))`,
+  );
   const { rows } = await w.tx.query<{ id: number }>(sql`
     SELECT id FROM ${ident(foi.table)}
     WHERE tenant_id = ${w.tenant} AND md5(${ident(`${feature}_geojson`)}::text) = md5(${geo}::jsonb::text)

@@ -1,9 +1,10 @@
 import { readCollection, readEntity } from '../../../core/entities/read-entities.ts';
-import type { EntityQuery } from '../../../core/query/ast.ts';
 import { BadRequestError } from '../../../core/errors/bad-request.ts';
+import type { EntityQuery } from '../../../core/query/ast.ts';
 import type { Queryable } from '../../../store/store.ts';
 import { formatDataArray } from '../format-data-array.ts';
 import { type FormatContext, formatEntity } from '../format-entity.ts';
+import { encodeQuery } from '../format-query.ts';
 import { parseQueryOptions } from '../parse-odata-query.ts';
 import { parseResourcePath, type ResourcePath } from '../parse-resource-path.ts';
 import { type StaCall, type StaRequest, type StaResponse, splitUrl } from './sta-response.ts';
@@ -25,8 +26,13 @@ export async function getResource(call: StaCall, req: StaRequest, db?: Queryable
     if (value === null) return { status: 204 };
     return { status: 200, text: typeof value === 'object' ? JSON.stringify(value) : String(value) };
   }
-  if (path.ref) return { status: 200, body: await getRefs({ ...call, deps: { ...call.deps, read: deps } }, path, query) };
-  if (path.single) return { status: 200, body: formatEntity(fmt, await readEntity(deps, ctx, path.segments, query)) };
+  if (path.ref)
+    return {
+      status: 200,
+      body: await getRefs({ ...call, deps: { ...call.deps, read: deps } }, path, query, params),
+    };
+  if (path.single)
+    return { status: 200, body: formatEntity(fmt, await readEntity(deps, ctx, path.segments, query)) };
   checkResultFormat(path, query);
   const page = await readCollection(deps, ctx, path.segments, query);
   const out: Record<string, unknown> = {};
@@ -39,7 +45,11 @@ export async function getResource(call: StaCall, req: StaRequest, db?: Queryable
   if (page.hasMore) out['@iot.nextLink'] = nextLink(fmt, rawPath, params, page.top, page.skip + page.top);
   out.value =
     query.resultFormat === 'dataArray'
-      ? formatDataArray(fmt, page.records, query.select?.map((s) => s[0]!))
+      ? formatDataArray(
+          fmt,
+          page.records,
+          query.select?.map((s) => s[0]!),
+        )
       : page.records.map((r) => formatEntity(fmt, r));
   return { status: 200, body: out, headers };
 }
@@ -47,14 +57,18 @@ export async function getResource(call: StaCall, req: StaRequest, db?: Queryable
 function checkResultFormat(path: ResourcePath, query: EntityQuery) {
   if (query.resultFormat === undefined) return;
   if (query.resultFormat !== 'dataArray') {
-    throw new BadRequestError(`$resultFormat ${query.resultFormat} is not supported; use dataArray`, { option: '$resultFormat' });
+    throw new BadRequestError(`$resultFormat ${query.resultFormat} is not supported; use dataArray`, {
+      option: '$resultFormat',
+    });
   }
   if (path.segments.at(-1)!.entity.name !== 'Observation') {
-    throw new BadRequestError('$resultFormat=dataArray applies to Observations only', { option: '$resultFormat' });
+    throw new BadRequestError('$resultFormat=dataArray applies to Observations only', {
+      option: '$resultFormat',
+    });
   }
 }
 
-async function getRefs(call: StaCall, path: ResourcePath, query: EntityQuery) {
+async function getRefs(call: StaCall, path: ResourcePath, query: EntityQuery, params: URLSearchParams) {
   const q: EntityQuery = { ...query, select: [['id']], expand: undefined };
   const link = (r: { entity: { setName: string }; id: number }) => ({
     '@iot.selfLink': `${call.fmt.base}/${r.entity.setName}(${r.id})`,
@@ -63,7 +77,14 @@ async function getRefs(call: StaCall, path: ResourcePath, query: EntityQuery) {
   const page = await readCollection(call.deps.read, call.ctx, path.segments, q);
   const out: Record<string, unknown> = {};
   if (page.count !== undefined) out['@iot.count'] = page.count;
-  if (page.hasMore) out['@iot.nextLink'] = nextLink(call.fmt, `${path.segments.map(segmentText).join('/')}/$ref`, new URLSearchParams(), page.top, page.skip + page.top);
+  if (page.hasMore)
+    out['@iot.nextLink'] = nextLink(
+      call.fmt,
+      `${path.segments.map(segmentText).join('/')}/$ref`,
+      params,
+      page.top,
+      page.skip + page.top,
+    );
   out.value = page.records.map(link);
   return out;
 }
@@ -74,11 +95,15 @@ function segmentText(s: ResourcePath['segments'][number]): string {
 }
 
 /** The same request with $top/$skip of the next page (18-088 §9.3.3.4, server-driven paging). */
-export function nextLink(fmt: FormatContext, path: string, params: URLSearchParams, top: number, skip: number): string {
+export function nextLink(
+  fmt: FormatContext,
+  path: string,
+  params: URLSearchParams,
+  top: number,
+  skip: number,
+): string {
   const p = new URLSearchParams(params);
   p.set('$top', String(top));
   p.set('$skip', String(skip));
-  // Keep OData's reserved characters readable, as clients and FROST write them.
-  const qs = p.toString().replace(/%24|%2F|%28|%29|%2C|%27/g, (m) => decodeURIComponent(m));
-  return `${fmt.base}/${path}?${qs}`;
+  return `${fmt.base}/${path}?${encodeQuery(p)}`;
 }

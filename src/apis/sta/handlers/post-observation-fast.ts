@@ -1,3 +1,5 @@
+import { isDomainError } from '../../../core/errors/domain-error.ts';
+import { NotFoundError } from '../../../core/errors/not-found.ts';
 import type { ObservationBatcher } from '../../../core/sensing/observation-batcher.ts';
 import { observationRowOf } from '../../../core/sensing/observation-batcher.ts';
 import { formatEntity } from '../format-entity.ts';
@@ -35,7 +37,18 @@ export async function postObservationFast(
       : undefined;
   const row = observationRowOf(req.body, parent);
   if (!row) return null;
-  const record = await batcher.submit(call.ctx, row);
+  // One Observation: errors name its members as a POST of one entity does (`phenomenonTime`, not `[0]…`).
+  row.field = '';
+  const record = await batcher.submit(call.ctx, row).catch((err: unknown) => {
+    // The parent named by the URL (Datastreams(1)/Observations) does not exist: 404 as on the general path.
+    if (parent && isDomainError(err) && err.status === 400 && err.extensions.field === parent.relation) {
+      throw new NotFoundError(`${first.entity.name} ${first.id} does not exist`, {
+        entity: first.entity.name,
+        id: first.id,
+      });
+    }
+    throw err;
+  });
   const out = formatEntity(call.fmt, record);
   return { status: 201, body: out, headers: { location: out['@iot.selfLink'] as string } };
 }
