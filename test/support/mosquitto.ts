@@ -107,7 +107,19 @@ export function makeTlsFiles(dir: string): { caFile: string; certFile: string; k
   const f = (n: string) => join(dir, n);
   const run = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  run('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=urbs test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+  run(
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=urbs test CA',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
   run('req', ...ec, '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
   writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   const sign = ['-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf'];
