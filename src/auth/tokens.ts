@@ -6,6 +6,7 @@ import { loadPublicKeys, type SigningKey, TOKEN_ALG } from './signing-keys.ts';
 
 export const TOKEN_ISSUER = 'urbs';
 export const TOKEN_AUDIENCE = 'urbs';
+const MAX_VERIFIED = 10_000;
 
 export interface TokenService {
   issue(principal: Principal): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }>;
@@ -20,6 +21,14 @@ export interface TokenServiceOptions {
 }
 
 export async function createTokenService(opts: TokenServiceOptions): Promise<TokenService> {
+  // Verified tokens by their exact text, until they expire: a signed token cannot change, so checking its
+  // signature once is enough, and the ECDSA verification is the most expensive part of a small request.
+  // Bounded (oldest first out) and per service, so one instance never trusts another's verdicts.
+  const verified = new Map<string, { principal: Principal; exp: number }>();
+  const remember = (token: string, principal: Principal, exp: number) => {
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+    verified.set(token, { principal, exp });
+  };
   let keys: JWK[] = await loadPublicKeys(opts.db);
   let jwks = createLocalJWKSet({ keys });
   let lastReload = Date.now();
@@ -54,6 +63,8 @@ export async function createTokenService(opts: TokenServiceOptions): Promise<Tok
       return { access_token: token, token_type: 'Bearer', expires_in: opts.ttlSeconds };
     },
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit && hit.exp > Date.now() / 1000) return hit.principal;
       let result: Awaited<ReturnType<typeof verifyOnce>>;
       try {
         result = await verifyOnce(token);
@@ -66,13 +77,15 @@ export async function createTokenService(opts: TokenServiceOptions): Promise<Tok
       }
       const c = result.payload;
       if (typeof c.tenant !== 'string' || typeof c.sub !== 'string') throw invalid();
-      return {
+      const principal: Principal = {
         subject: c.sub,
         tenant: c.tenant,
         username: typeof c.preferred_username === 'string' ? c.preferred_username : c.sub,
         roles: Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [],
         via: 'token',
       };
+      remember(token, principal, c.exp ?? 0);
+      return principal;
     },
   };
 }

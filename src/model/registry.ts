@@ -30,6 +30,12 @@ export function createRegistry(model: ModelDef): ModelRegistry {
     for (const p of e.properties) {
       if (!SNAKE.test(p.column)) problems.push(`${e.name}.${p.name}: column ${p.column} is not snake_case`);
     }
+    for (const key of e.unique ?? []) {
+      for (const n of key) {
+        const fk = e.relations.some((r) => r.name === n && r.storage.kind === 'fk');
+        if (!fk && !e.properties.some((p) => p.name === n)) problems.push(`${e.name}: unique key names ${n}`);
+      }
+    }
     for (const r of e.relations) {
       const target = byName.get(r.target);
       if (!target) {

@@ -38,6 +38,11 @@ export interface PropertyDef {
   defaultOnCreate?: 'now';
   /** May be null explicitly. */
   nullable?: boolean;
+  /**
+   * A `time` the server sets (with `readOnly`): `created` on insert, `updated` on insert and on every
+   * update (control-plane `createdAt`/`updatedAt`).
+   */
+  serverTime?: 'created' | 'updated';
 }
 
 /**
@@ -76,6 +81,8 @@ export interface EntityDef {
   relations: readonly RelationDef[];
   /** Time partitioning of the table (observations): the interval property whose start column partitions. */
   partitionBy?: string;
+  /** Keys unique within a tenant: property names or to-one (`fk`) relation names, e.g. `[['name']]`. */
+  unique?: readonly (readonly string[])[];
 }
 
 export interface ModelDef {

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { tokenRoute } from '../apis/auth/token-route.ts';
-import { meRoute } from '../apis/control/me-route.ts';
+import { type ControlPluginOptions, controlPlugin } from '../apis/control/control-plugin.ts';
 import { healthzRoute } from '../apis/health/healthz-route.ts';
 import { problem, problemErrorHandler, sendProblem } from '../apis/problem-details.ts';
+import { type StaPluginOptions, staPlugin } from '../apis/sta/sta-plugin.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import type { TokenService } from '../auth/tokens.ts';
-import { type StaPluginOptions, staPlugin } from '../apis/sta/sta-plugin.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_TENANT } from '../tenants/bootstrap.ts';
 import { createTenantDirectory } from '../tenants/tenant-directory.ts';
@@ -18,6 +18,7 @@ export interface AppDeps {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'];
   sta: StaPluginOptions;
+  control: ControlPluginOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -67,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tokenRoute, { db: deps.store, tokens: deps.tokens, defaultTenant: DEFAULT_TENANT });
 
   const tenantTrees = async (tree: FastifyInstance) => {
-    await tree.register(meRoute);
+    await tree.register(controlPlugin, { prefix: '/api/v1', ...deps.control });
     await tree.register(staPlugin, deps.sta);
   };
   await app.register(tenantTrees);

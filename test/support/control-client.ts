@@ -1,11 +1,12 @@
 import type { TestPlatform } from './test-platform.ts';
 
-/** What a control-plane test reads from a response. */
-export interface ControlResponse {
-  statusCode: number;
-  headers: Record<string, string | string[] | number | undefined>;
-  body: string;
-  json(): any;
+/** A created resource as the tests read it. */
+export interface Resource {
+  id: number;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  [member: string]: unknown;
 }
 
 /** The control plane of one tenant tree through `inject()` (no socket), with a bearer token when given. */
@@ -16,17 +17,18 @@ export function controlClient(platform: TestPlatform, token: string | undefined,
       url: `${base}${path}`,
       ...(payload === undefined ? {} : { payload: payload as string }),
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    }) as Promise<ControlResponse>;
+    });
   return {
     get: (path: string) => send('GET', path),
-    post: (path: string, body?: unknown, headers?: Record<string, string>) => send('POST', path, body, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) =>
+      send('POST', path, body, headers),
     patch: (path: string, body: unknown) => send('PATCH', path, body),
     del: (path: string) => send('DELETE', path),
     /** POST that must answer 201; returns the parsed body. */
-    async create(path: string, body: unknown): Promise<any> {
+    async create(path: string, body: unknown): Promise<Resource> {
       const res = await send('POST', path, body);
       if (res.statusCode !== 201) throw new Error(`POST ${path}: ${res.statusCode} ${res.body}`);
-      return res.json();
+      return res.json<Resource>();
     },
   };
 }

@@ -89,25 +89,38 @@ function columns(w: WriteContext, stream: StreamKind) {
   };
 }
 
-/** Widens the extents of every stream that received Observations in this batch. */
+/**
+ * Widens the extents of every stream that received Observations in this batch: one UPDATE per stream kind
+ * for the whole batch, touching (and locking) only the streams whose extents actually grow, in id order.
+ */
 export async function extendStreamExtents(
   w: WriteContext,
   rows: readonly InsertedObservation[],
 ): Promise<void> {
-  for (const x of summarise(rows).values()) {
-    const c = columns(w, x.stream);
-    const area = ident('d', c.area);
+  const all = [...summarise(rows).values()].sort((a, b) => a.id - b.id);
+  for (const stream of ['Datastream', 'MultiDatastream'] as const) {
+    const xs = all.filter((x) => x.stream === stream);
+    if (xs.length === 0) continue;
+    const c = columns(w, stream);
+    const d = (col: string) => ident('d', col);
+    const area = d(c.area);
     const covered = sql`(f.g IS NULL OR ST_Covers(${area}, f.g))`;
+    const [ps, pe, rs, re] = [`${c.pt}_start`, `${c.pt}_end`, `${c.rt}_start`, `${c.rt}_end`];
     await w.tx.query(sql`UPDATE ${ident(c.e.table)} AS d SET
-        ${ident(`${c.pt}_start`)} = LEAST(${ident('d', `${c.pt}_start`)}, ${x.phenomenonStart}::timestamptz),
-        ${ident(`${c.pt}_end`)} = GREATEST(${ident('d', `${c.pt}_end`)}, ${x.phenomenonEnd}::timestamptz),
-        ${ident(`${c.rt}_start`)} = LEAST(${ident('d', `${c.rt}_start`)}, ${x.resultStart}::timestamptz),
-        ${ident(`${c.rt}_end`)} = GREATEST(${ident('d', `${c.rt}_end`)}, ${x.resultEnd}::timestamptz),
+        ${ident(ps)} = LEAST(${d(ps)}, x.ps), ${ident(pe)} = GREATEST(${d(pe)}, x.pe),
+        ${ident(rs)} = LEAST(${d(rs)}, x.rs), ${ident(re)} = GREATEST(${d(re)}, x.re),
         ${ident(c.area)} = CASE WHEN ${covered} THEN ${area} ELSE ST_ConvexHull(ST_Collect(${area}, f.g)) END,
-        ${ident(`${c.area}_geojson`)} = CASE WHEN ${covered} THEN ${ident('d', `${c.area}_geojson`)} END
-      FROM (SELECT ST_ConvexHull(ST_Collect(${ident(c.feature)})) AS g FROM ${ident(c.foi.table)}
-            WHERE tenant_id = ${w.tenant} AND id = ANY(${[...x.fois]}::bigint[])) AS f
-      WHERE d.tenant_id = ${w.tenant} AND d.id = ${x.id}`);
+        ${ident(`${c.area}_geojson`)} = CASE WHEN ${covered} THEN ${d(`${c.area}_geojson`)} END
+      FROM unnest(${xs.map((x) => x.id)}::bigint[], ${xs.map((x) => x.phenomenonStart)}::timestamptz[],
+                  ${xs.map((x) => x.phenomenonEnd)}::timestamptz[], ${xs.map((x) => x.resultStart)}::timestamptz[],
+                  ${xs.map((x) => x.resultEnd)}::timestamptz[], ${xs.map((x) => `{${[...x.fois].join(',')}}`)}::text[])
+             AS x(id, ps, pe, rs, re, fois)
+      CROSS JOIN LATERAL (SELECT ST_ConvexHull(ST_Collect(${ident(c.feature)})) AS g FROM ${ident(c.foi.table)}
+            WHERE tenant_id = ${w.tenant} AND id = ANY(x.fois::bigint[])) AS f
+      WHERE d.tenant_id = ${w.tenant} AND d.id = x.id
+        AND (${d(ps)} IS NULL OR x.ps < ${d(ps)} OR x.pe > ${d(pe)}
+             OR (x.rs IS NOT NULL AND (${d(rs)} IS NULL OR x.rs < ${d(rs)} OR x.re > ${d(re)}))
+             OR NOT ${covered})`);
   }
 }
 

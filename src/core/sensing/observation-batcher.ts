@@ -33,7 +33,7 @@ export function createObservationBatcher(
   options: ObservationBatcherOptions = {},
 ): ObservationBatcher {
   const maxBatch = options.maxBatch ?? 1000;
-  const maxConcurrent = options.maxConcurrent ?? 4;
+  const maxConcurrent = options.maxConcurrent ?? 1;
   const queues = new Map<string, Pending[]>();
   let running = 0;
   let scheduled = false;

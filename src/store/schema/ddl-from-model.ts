@@ -94,7 +94,9 @@ function entityDdl(model: ModelDef, e: EntityDef): string[] {
       const r = e.relations.find((x) => x.name === n && x.storage.kind === 'fk');
       return r?.storage.kind === 'fk' ? r.storage.column : e.properties.find((p) => p.name === n)!.column;
     });
-    lines.push(`CREATE UNIQUE INDEX ${e.table}_${cols.join('_')}_key ON ${e.table} (tenant_id, ${cols.join(', ')});`);
+    lines.push(
+      `CREATE UNIQUE INDEX ${e.table}_${cols.join('_')}_key ON ${e.table} (tenant_id, ${cols.join(', ')});`,
+    );
   }
   for (const r of e.relations) {
     if (r.storage.kind === 'fk' && !partitioned) {

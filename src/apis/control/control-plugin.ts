@@ -1,0 +1,111 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requirePrincipal } from '../../auth/authenticate.ts';
+import { DomainError } from '../../core/errors/domain-error.ts';
+import { importRoutes } from './datastructure-import.ts';
+import { versionRoutes } from './datastructure-versions.ts';
+import { meRoute } from './me-route.ts';
+import { collectRoutes, openApiDocument } from './openapi.ts';
+import { type ControlDeps, resourceRoutes } from './resource-routes.ts';
+import { dataPoolResource, dataStructureResource } from './resources.ts';
+
+/**
+ * The control-plane REST API under /api/v1 (register with that prefix, once per tenant tree). Every route
+ * is schema-first; /api/v1/openapi.json is generated from exactly those schemas. Reads need credentials as
+ * much as writes do; only the OpenAPI document is public.
+ */
+export type ControlPluginOptions = ControlDeps & { apiVersion?: string };
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+
+function validatorCompilers() {
+  const make = (coerceTypes: boolean) =>
+    addFormats(
+      new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false }),
+    );
+  // Query strings and path segments are text: they are coerced to the declared types; bodies never are.
+  const coercing = make(true);
+  const strict = make(false);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
+/** `body` + `/contact/email` → `contact.email`; query and path parameters by their name. */
+function fieldOf(part: string, e: ErrorObject): string {
+  const segs = e.instancePath.split('/').slice(1);
+  const p = e.params as { missingProperty?: string; additionalProperty?: string };
+  if (p.missingProperty) segs.push(p.missingProperty);
+  if (p.additionalProperty) segs.push(p.additionalProperty);
+  if (segs.length === 0) return part === 'body' ? 'body' : part;
+  return segs.join('.');
+}
+
+/** A schema violation as a 400 naming the member (`field`), like the core's own validation errors. */
+function schemaError(errors: ErrorObject[], part: string): Error {
+  const e = errors[0]!;
+  const field = fieldOf(part, e);
+  const p = e.params as { additionalProperty?: string; allowedValues?: unknown[] };
+  let message = `${field} ${e.message ?? 'is invalid'}`;
+  if (p.additionalProperty) message = `${field} is not a member of this resource`;
+  else if (p.allowedValues) message = `${field} must be one of ${p.allowedValues.join(', ')}`;
+  return new DomainError('URBS_VALIDATION', 400, message, {
+    field,
+    in: part === 'querystring' ? 'query' : part,
+  });
+}
+
+function parseJsonText(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new DomainError(
+      'URBS_INVALID_JSON',
+      400,
+      `The request body is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+}
+
+export async function controlPlugin(app: FastifyInstance, opts: ControlPluginOptions) {
+  const deps: ControlDeps = { read: opts.read, entities: opts.entities, usage: opts.usage };
+  app.setValidatorCompiler(validatorCompilers());
+  app.setSchemaErrorFormatter(schemaError);
+  // Samples for inference (POST /datastructures/infer) arrive as CSV or GeoJSON besides JSON.
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonText(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    if (!request.routeOptions.config.public) requirePrincipal(request);
+  });
+
+  const routes = collectRoutes(app);
+  app.get(
+    '/openapi.json',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['Meta'],
+        summary: 'This OpenAPI 3.1 document',
+        response: { 200: { type: 'object', additionalProperties: true } },
+      },
+    },
+    async (request) => {
+      const url = request.url.split('?')[0]!;
+      const server = url.slice(0, url.indexOf('/api/v1')) || '/';
+      return openApiDocument(routes, server, opts.apiVersion ?? '1.0.0');
+    },
+  );
+  await app.register(meRoute);
+  resourceRoutes(app, dataPoolResource(), deps);
+  // Fixed paths (import, infer) before the resource's `/:id` routes is not needed: fastify prefers statics.
+  resourceRoutes(app, dataStructureResource(deps), deps);
+  importRoutes(app, deps);
+  versionRoutes(app, deps);
+}
