@@ -20,6 +20,8 @@ import { buildApp } from './build-app.ts';
 
 /** How long a shutdown waits for open requests before closing their connections. */
 const DRAIN_GRACE_MS = 10_000;
+/** How often partitions ahead are checked. */
+const PARTITION_CHECK_MS = 6 * 3600_000;
 
 export interface Platform {
   app: FastifyInstance;
@@ -50,6 +52,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let app: FastifyInstance | undefined;
   let mqtt: MqttBroker | undefined;
+  let partitionTimer: NodeJS.Timeout | undefined;
   try {
     await migrate(store);
     const boot = await bootstrapTenancy(store, config.adminPassword);
@@ -62,6 +65,11 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const signingKey = await ensureSigningKey(store, box);
     const tokens = await createTokenService({ db: store, signingKey, ttlSeconds: config.tokenTtlSeconds });
     await ensurePartitionsAhead(store);
+    // Months roll over while urbs runs: keep partitions three months ahead (failures are retried next time).
+    partitionTimer = setInterval(() => {
+      ensurePartitionsAhead(store).catch((err) => app?.log.error({ err }, 'creating partitions ahead failed'));
+    }, PARTITION_CHECK_MS);
+    partitionTimer.unref();
     const feed = createChangeFeed();
     const entities = createEntityService({ store, registry: staRegistry, feed });
     const read = { db: store, registry: staRegistry, options: config.sta };
@@ -127,6 +135,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       ...(broker ? { mqttUrl: broker.endpoint } : {}),
       close: () => {
         closing ??= (async () => {
+          clearInterval(partitionTimer);
           try {
             // Both drain their in-flight writes; the database closes only after both. A client that never
             // finishes its request must not hold the shutdown: after the grace period it is cut off.
@@ -143,6 +152,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       },
     };
   } catch (err) {
+    clearInterval(partitionTimer);
     await app?.close().catch(() => {});
     await mqtt?.close().catch(() => {});
     await store.close().catch(() => {});

@@ -154,11 +154,12 @@ async function countRows(
 ): Promise<{ count: number; countIsEstimate?: boolean }> {
   const countSql = sql`SELECT count(*) AS n FROM ${ident(entity.table)} AS t WHERE ${cond}`;
   if (deps.options.countEstimateAbove > 0) {
-    const { rows } = await deps.db.query<{
-      'QUERY PLAN': Array<{ Plan: { Plans?: Array<{ 'Plan Rows': number }> } }>;
-    }>(sql`EXPLAIN (FORMAT JSON) ${countSql}`);
-    const plan = rows[0]?.['QUERY PLAN']?.[0]?.Plan;
-    const estimate = plan?.Plans?.[0]?.['Plan Rows'] ?? 0;
+    // The planner's row estimate of the plain scan (not of count(*), whose plan may be a parallel
+    // aggregate whose top nodes count partial results, not rows).
+    const { rows } = await deps.db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+      sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${ident(entity.table)} AS t WHERE ${cond}`,
+    );
+    const estimate = rows[0]?.['QUERY PLAN']?.[0]?.Plan?.['Plan Rows'] ?? 0;
     if (estimate > deps.options.countEstimateAbove)
       return { count: Math.round(estimate), countIsEstimate: true };
   }

@@ -191,9 +191,11 @@ function compareIntervals(
       return sql`(${start(l)} > ${end(r)})`;
     case 'ge':
       return sql`(${start(l)} >= ${end(r)})`;
+    // start <= end always, so the extra condition on the start changes nothing but lets an index on the
+    // start column bound the scan (e.g. "phenomenonTime lt T" on one Datastream's Observations).
     case 'lt':
-      return sql`(${end(l)} < ${start(r)})`;
+      return sql`(${start(l)} < ${start(r)} AND ${end(l)} < ${start(r)})`;
     default:
-      return sql`(${end(l)} <= ${start(r)})`;
+      return sql`(${start(l)} <= ${start(r)} AND ${end(l)} <= ${start(r)})`;
   }
 }

@@ -2,7 +2,7 @@ import type { EntityDef } from '../../model/types.ts';
 import type { Row } from '../../store/store.ts';
 import type { WriteContext } from '../entities/context.ts';
 import { fieldOf } from '../entities/validate-body.ts';
-import { decodeRecord, emit, existingIds, fkRelations, recordSelect } from '../entities/write-rows.ts';
+import { decodeRecord, emit, fkRelations, recordSelect } from '../entities/write-rows.ts';
 import { BadRequestError } from '../errors/bad-request.ts';
 import { ident, join, type Sql, sql } from '../query/sql.ts';
 import { extendStreamExtents, type InsertedObservation, type StreamKind } from './datastream-extents.ts';
@@ -14,6 +14,7 @@ import {
   plainColumnsOf,
   prepareObservation,
 } from './observation-rows.ts';
+import { existingIdsCached } from './recently-seen.ts';
 
 export type { ObservationRow } from './observation-rows.ts';
 
@@ -71,7 +72,7 @@ function firstByStream(
 /** Streams must exist in the tenant; a MultiDatastream's results are arrays matching its unitOfMeasurements. */
 async function checkStreams(w: WriteContext, prepared: readonly PreparedObservation[]): Promise<void> {
   const ds = firstByStream(prepared, 'Datastream');
-  const found = await existingIds(w, w.registry.entity('Datastream'), [...ds.keys()]);
+  const found = await existingIdsCached(w, w.registry.entity('Datastream'), [...ds.keys()]);
   for (const [id, p] of ds) if (!found.has(id)) throw missingLink(p.field, 'Datastream', id);
   const mds = firstByStream(prepared, 'MultiDatastream');
   if (mds.size === 0) return;
@@ -117,7 +118,7 @@ export function checkMultiResult(
 /** Given FOIs must exist in the tenant; missing ones are generated per stream (cached). */
 async function resolveFois(w: WriteContext, prepared: PreparedObservation[]): Promise<void> {
   const given = [...new Set(prepared.flatMap((p) => (p.foiId === undefined ? [] : [p.foiId])))];
-  const found = await existingIds(w, w.registry.entity('FeatureOfInterest'), given);
+  const found = await existingIdsCached(w, w.registry.entity('FeatureOfInterest'), given);
   const generated = new Map<string, number>();
   for (const p of prepared) {
     if (p.foiId !== undefined) {
