@@ -63,7 +63,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
       defaultTop: positiveInt('URBS_STA_DEFAULT_TOP', env.URBS_STA_DEFAULT_TOP, 100),
       maxTop: positiveInt('URBS_STA_MAX_TOP', env.URBS_STA_MAX_TOP, 10_000),
       // Exact counts above ~1 M rows cost a scan; the planner's estimate is flagged instead.
-      countEstimateAbove: positiveInt('URBS_STA_COUNT_ESTIMATE_ABOVE', env.URBS_STA_COUNT_ESTIMATE_ABOVE, 1_000_000),
+      countEstimateAbove: positiveInt(
+        'URBS_STA_COUNT_ESTIMATE_ABOVE',
+        env.URBS_STA_COUNT_ESTIMATE_ABOVE,
+        1_000_000,
+      ),
     },
   };
 }

@@ -28,7 +28,9 @@ function fail(err: unknown): never {
   const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
   if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES') {
     const what = e.code === 'EADDRINUSE' ? 'is in use' : 'may not be opened by this user';
-    process.stderr.write(`urbs: ${e.address ?? ''}:${e.port ?? ''} ${what}; choose another with --port / --mqtt-port\n`);
+    process.stderr.write(
+      `urbs: ${e.address ?? ''}:${e.port ?? ''} ${what}; choose another with --port / --mqtt-port\n`,
+    );
     process.exit(1);
   }
   const known = KNOWN_FAILURES.some((k) => err instanceof k);

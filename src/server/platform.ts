@@ -67,7 +67,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     await ensurePartitionsAhead(store);
     // Months roll over while urbs runs: keep partitions three months ahead (failures are retried next time).
     partitionTimer = setInterval(() => {
-      ensurePartitionsAhead(store).catch((err) => app?.log.error({ err }, 'creating partitions ahead failed'));
+      ensurePartitionsAhead(store).catch((err) =>
+        app?.log.error({ err }, 'creating partitions ahead failed'),
+      );
     }, PARTITION_CHECK_MS);
     partitionTimer.unref();
     const feed = createChangeFeed();

@@ -39,7 +39,9 @@ export interface StaCall {
 
 export function splitUrl(url: string): { path: string; query: URLSearchParams } {
   const i = url.indexOf('?');
-  return i < 0 ? { path: url, query: new URLSearchParams() } : { path: url.slice(0, i), query: new URLSearchParams(url.slice(i + 1)) };
+  return i < 0
+    ? { path: url, query: new URLSearchParams() }
+    : { path: url.slice(0, i), query: new URLSearchParams(url.slice(i + 1)) };
 }
 
 export function sendStaResponse(reply: FastifyReply, res: StaResponse): FastifyReply {

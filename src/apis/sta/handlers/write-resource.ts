@@ -40,12 +40,22 @@ export async function writeResource(call: StaCall, w: WriteContext, req: StaRequ
     case 'PUT': {
       const { entity, id } = await target(call, w, path);
       if (req.method === 'PATCH' && req.contentType?.startsWith('application/json-patch+json')) {
-        if (!Array.isArray(req.body)) throw new BadRequestError('A JSON Patch body is an array of operations', { field: '' });
+        if (!Array.isArray(req.body))
+          throw new BadRequestError('A JSON Patch body is an array of operations', { field: '' });
         await applyJsonPatch(w, entity, id, req.body);
       } else {
-        await updateEntity(w, entity, id, requireObject(req.body), req.method === 'PUT' ? 'replace' : 'merge');
+        await updateEntity(
+          w,
+          entity,
+          id,
+          requireObject(req.body),
+          req.method === 'PUT' ? 'replace' : 'merge',
+        );
       }
-      return { status: 200, body: formatEntity(call.fmt, await readEntity(read, call.ctx, [{ entity, id }], {})) };
+      return {
+        status: 200,
+        body: formatEntity(call.fmt, await readEntity(read, call.ctx, [{ entity, id }], {})),
+      };
     }
     case 'DELETE': {
       const { entity, id } = await target(call, w, path);
@@ -82,10 +92,17 @@ async function post(call: StaCall, w: WriteContext, path: ResourcePath, req: Sta
 }
 
 /** $ref (18-088 §10.3.3, §10.4.2): link or unlink existing entities. */
-async function writeRef(call: StaCall, w: WriteContext, path: ResourcePath, req: StaRequest, query: URLSearchParams): Promise<StaResponse> {
+async function writeRef(
+  call: StaCall,
+  w: WriteContext,
+  path: ResourcePath,
+  req: StaRequest,
+  query: URLSearchParams,
+): Promise<StaResponse> {
   const last = path.segments.at(-1)!;
   const relation = last.via;
-  if (!relation || path.segments.length < 2) throw new NotFoundError('$ref needs a navigation property, e.g. Things(1)/Locations/$ref');
+  if (!relation || path.segments.length < 2)
+    throw new NotFoundError('$ref needs a navigation property, e.g. Things(1)/Locations/$ref');
   const owner = await target(call, w, { segments: path.segments.slice(0, -1), single: true });
   if (req.method === 'DELETE') {
     await unlinkEntities(w, owner.entity, owner.id, relation, last.id ?? refIdFromQuery(query));
@@ -105,7 +122,9 @@ function refIdFromBody(call: StaCall, body: unknown): number {
     const m = /\/([A-Za-z]+)\((\d+)\)$/.exec(link);
     if (m && call.deps.registry.bySetName(m[1]!)) return Number(m[2]);
   }
-  throw new BadRequestError('A $ref body needs "@iot.id" (an integer) or "@iot.selfLink"', { field: '@iot.id' });
+  throw new BadRequestError('A $ref body needs "@iot.id" (an integer) or "@iot.selfLink"', {
+    field: '@iot.id',
+  });
 }
 
 function refIdFromQuery(query: URLSearchParams): number | undefined {
