@@ -13,7 +13,10 @@ import { createObservations, type ObservationRow } from './create-observations.t
 export interface ObservationBatcherOptions {
   /** Most rows per transaction. */
   maxBatch?: number;
-  /** Batches written at the same time (per process). */
+  /**
+   * Batches written at the same time (per process). One is fastest measured: batches grow while one is
+   * being written, and concurrent batches only queue on the same streams' rows.
+   */
   maxConcurrent?: number;
 }
 
@@ -60,16 +63,27 @@ export function createObservationBatcher(
   }
 
   async function write(batch: Pending[]): Promise<void> {
-    try {
-      const records = await writeRows(
-        batch[0]!.ctx,
-        batch.map((p) => p.row),
-      );
-      for (const [i, p] of batch.entries()) p.resolve(records[i]!);
-    } catch (err) {
-      if (batch.length === 1) return batch[0]!.reject(err);
-      // Find the culprit(s): every row on its own, so the others still land.
-      await Promise.all(batch.map((p) => writeRows(p.ctx, [p.row]).then(([r]) => p.resolve(r!), p.reject)));
+    const rows = batch.map((p) => p.row);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const records = await writeRows(batch[0]!.ctx, rows);
+        for (const [i, p] of batch.entries()) p.resolve(records[i]!);
+        return;
+      } catch (err) {
+        // Concurrent batches may collide on a stream's row (deadlock, serialization): the whole batch is
+        // simply written again. Anything else is about a row: find the culprit(s) one by one, a few at a
+        // time, so that the others still land.
+        if (isTransient(err) && attempt < 5) continue;
+        if (batch.length === 1) return batch[0]!.reject(err);
+        for (let i = 0; i < batch.length; i += 8) {
+          await Promise.all(
+            batch
+              .slice(i, i + 8)
+              .map((p) => writeRows(p.ctx, [p.row]).then(([r]) => p.resolve(r!), p.reject)),
+          );
+        }
+        return;
+      }
     }
   }
 
@@ -150,4 +164,9 @@ export function observationRowOf(
   }
   if ((row.datastreamId === undefined) === (row.multiDatastreamId === undefined)) return null;
   return row as unknown as ObservationRow;
+}
+
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
