@@ -61,16 +61,15 @@ export async function staPlugin(app: FastifyInstance, opts: StaPluginOptions) {
     return v as Version;
   };
 
-  app.get('/sta/:version', async (request) => {
-    const version = versionOf(request);
-    const base = formatContext(request, version).base;
-    return serviceRoot(opts.registry, {
-      base,
+  const root = (request: FastifyRequest, version: Version) =>
+    serviceRoot(opts.registry, {
+      base: formatContext(request, version).base,
       version,
       mqttEndpoint: opts.mqttEndpoint,
       extraConformance: opts.extraConformance,
     });
-  });
+
+  app.get('/sta/:version', async (request) => root(request, versionOf(request)));
 
   app.route({
     method: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
@@ -79,8 +78,7 @@ export async function staPlugin(app: FastifyInstance, opts: StaPluginOptions) {
       const version = versionOf(request);
       const fmt = formatContext(request, version);
       const rawPath = (request.params as { '*': string })['*'];
-      if (rawPath === '')
-        return serviceRoot(opts.registry, { base: fmt.base, version, mqttEndpoint: opts.mqttEndpoint });
+      if (rawPath === '') return root(request, version);
       // Until datasets can be marked open data, every SensorThings payload needs credentials (CONTRACT.md).
       if (!request.principal) throw new UnauthorizedError('SensorThings data needs credentials');
       const call: StaCall = { deps, fmt, ctx: { tenant: request.tenant, principal: request.principal } };
