@@ -1,6 +1,8 @@
 // Prints the DDL the declarative model derives, for writing a new model migration:
 //   node --import tsx scripts/generate-model-migration.ts sta > src/store/migrations/0002-sensorthings.sql
 //   node --import tsx scripts/generate-model-migration.ts control > src/store/migrations/0004-control-plane.sql
+// Entity names after the model limit it to those tables (a later migration adding entities):
+//   node --import tsx scripts/generate-model-migration.ts control Mapping > src/store/migrations/0006-mappings.sql
 // Migrations stay fixed once released (forward-only): a model change needs a new migration, not a rerun.
 import { controlModel } from '../src/model/control/index.ts';
 import { staModel } from '../src/model/sta/index.ts';
@@ -14,4 +16,4 @@ if (!model) {
   process.exit(2);
 }
 process.stdout.write(`-- Generated from the ${model.name} model by scripts/generate-model-migration.ts\n`);
-process.stdout.write(`${modelDdl(model)}\n`);
+process.stdout.write(`${modelDdl(model, process.argv.length > 3 ? process.argv.slice(3) : undefined)}\n`);

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { ensureSigningKey } from '../auth/signing-keys.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
+import { registerDataSourceUsage } from '../core/control/data-source-usage.ts';
+import { registerMappingUsage } from '../core/control/mapping-usage.ts';
 import { createStructureUsage, type StructureUsage } from '../core/control/structure-usage.ts';
 import { createEntityService } from '../core/entities/entity-service.ts';
 import { createChangeFeed } from '../core/events/change-feed.ts';
@@ -77,11 +79,14 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const read = { db: store, registry: staRegistry, options: config.sta };
     const observations = createObservationBatcher(entities);
     const structureUsage = createStructureUsage();
+    registerMappingUsage(structureUsage);
+    registerDataSourceUsage(structureUsage);
     // The control plane has its own registry and change feed (nothing subscribes to it yet).
     const control = {
       read: { db: store, registry: controlRegistry, options: CONTROL_READ },
       entities: createEntityService({ store, registry: controlRegistry, feed: createChangeFeed() }),
       usage: structureUsage,
+      secretBox: box,
     };
     // Bound before the HTTP app is built, so the service root can advertise the real endpoint.
     if (config.mqttPort !== null) mqtt = await listenMqtt({ host: config.host, port: config.mqttPort });

@@ -39,6 +39,22 @@ const ROUTES = [
   'patch /api/v1/datastructures/{id}/versions/{version}',
   'delete /api/v1/datastructures/{id}/versions/{version}',
   'post /api/v1/datastructures/{id}/versions/{version}/release',
+  'get /api/v1/datasources',
+  'post /api/v1/datasources',
+  'get /api/v1/datasources/{id}',
+  'patch /api/v1/datasources/{id}',
+  'delete /api/v1/datasources/{id}',
+  'post /api/v1/datasources/{id}/release',
+  'post /api/v1/datasources/{id}/unrelease',
+  'post /api/v1/datasources/{id}/test-connection',
+  'post /api/v1/datasources/{id}/sample',
+  'get /api/v1/mappings',
+  'post /api/v1/mappings',
+  'get /api/v1/mappings/{id}',
+  'patch /api/v1/mappings/{id}',
+  'delete /api/v1/mappings/{id}',
+  'post /api/v1/mappings/{id}/dry-run',
+  'post /api/v1/mappings/dry-run',
 ];
 
 describe('control plane: tenants and OpenAPI', () => {

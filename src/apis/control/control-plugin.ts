@@ -3,8 +3,11 @@ import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../auth/authenticate.ts';
 import { DomainError } from '../../core/errors/domain-error.ts';
+import type { SecretBox } from '../../crypto/secret-box.ts';
+import { dataSourceRoutes } from './datasources.ts';
 import { importRoutes } from './datastructure-import.ts';
 import { versionRoutes } from './datastructure-versions.ts';
+import { mappingRoutes } from './mappings.ts';
 import { meRoute } from './me-route.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
 import { type ControlDeps, resourceRoutes } from './resource-routes.ts';
@@ -15,7 +18,8 @@ import { dataPoolResource, dataStructureResource } from './resources.ts';
  * is schema-first; /api/v1/openapi.json is generated from exactly those schemas. Reads need credentials as
  * much as writes do; only the OpenAPI document is public.
  */
-export type ControlPluginOptions = ControlDeps & { apiVersion?: string };
+/** `secretBox` seals the secrets of data-source configs (the platform's instance SecretBox). */
+export type ControlPluginOptions = ControlDeps & { apiVersion?: string; secretBox: SecretBox };
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
@@ -108,4 +112,6 @@ export async function controlPlugin(app: FastifyInstance, opts: ControlPluginOpt
   resourceRoutes(app, dataStructureResource(deps), deps);
   importRoutes(app, deps);
   versionRoutes(app, deps);
+  mappingRoutes(app, deps);
+  dataSourceRoutes(app, deps, opts.secretBox);
 }

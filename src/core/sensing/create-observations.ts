@@ -132,12 +132,12 @@ async function resolveFois(w: WriteContext, prepared: PreparedObservation[]): Pr
 }
 
 /** Foreign key columns by relation name (Datastream, MultiDatastream, FeatureOfInterest). */
-function keyColumns(obs: EntityDef): Record<string, string> {
+export function keyColumns(obs: EntityDef): Record<string, string> {
   return Object.fromEntries(fkRelations(obs).map((r) => [r.name, r.storage.column]));
 }
 
 /** Per-column value arrays of a batch: property columns, then the foreign keys. */
-function columnArrays(obs: EntityDef, prepared: readonly PreparedObservation[]) {
+export function columnArrays(obs: EntityDef, prepared: readonly PreparedObservation[]) {
   const keys = keyColumns(obs);
   const cols: Array<{ column: string; cast: Sql; values: unknown[] }> = plainColumnsOf(obs).map((c) => ({
     ...c,

@@ -75,7 +75,7 @@ export function summarise(
 }
 
 /** Column names of a stream's summary properties and of the FOI geometry, from the model. */
-function columns(w: WriteContext, stream: StreamKind) {
+function columns(w: Pick<WriteContext, 'registry'>, stream: StreamKind) {
   const e = w.registry.entity(stream);
   const col = (name: string) => w.registry.property(e, name)!.column;
   const foi = w.registry.entity('FeatureOfInterest');
@@ -91,7 +91,7 @@ function columns(w: WriteContext, stream: StreamKind) {
 
 /**
  * Widens the extents of every stream that received Observations in this batch: one UPDATE per stream kind
- * for the whole batch, touching (and locking) only the streams whose extents actually grow, in id order.
+ * for the whole batch, touching (and locking) only the streams whose extents actually grow.
  */
 export async function extendStreamExtents(
   w: WriteContext,
@@ -101,27 +101,42 @@ export async function extendStreamExtents(
   for (const stream of ['Datastream', 'MultiDatastream'] as const) {
     const xs = all.filter((x) => x.stream === stream);
     if (xs.length === 0) continue;
-    const c = columns(w, stream);
-    const d = (col: string) => ident('d', col);
-    const area = d(c.area);
-    const covered = sql`(f.g IS NULL OR ST_Covers(${area}, f.g))`;
-    const [ps, pe, rs, re] = [`${c.pt}_start`, `${c.pt}_end`, `${c.rt}_start`, `${c.rt}_end`];
-    await w.tx.query(sql`UPDATE ${ident(c.e.table)} AS d SET
-        ${ident(ps)} = LEAST(${d(ps)}, x.ps), ${ident(pe)} = GREATEST(${d(pe)}, x.pe),
-        ${ident(rs)} = LEAST(${d(rs)}, x.rs), ${ident(re)} = GREATEST(${d(re)}, x.re),
-        ${ident(c.area)} = CASE WHEN ${covered} THEN ${area} ELSE ST_ConvexHull(ST_Collect(${area}, f.g)) END,
-        ${ident(`${c.area}_geojson`)} = CASE WHEN ${covered} THEN ${d(`${c.area}_geojson`)} END
-      FROM unnest(${xs.map((x) => x.id)}::bigint[], ${xs.map((x) => x.phenomenonStart)}::timestamptz[],
-                  ${xs.map((x) => x.phenomenonEnd)}::timestamptz[], ${xs.map((x) => x.resultStart)}::timestamptz[],
-                  ${xs.map((x) => x.resultEnd)}::timestamptz[], ${xs.map((x) => `{${[...x.fois].join(',')}}`)}::text[])
-             AS x(id, ps, pe, rs, re, fois)
-      CROSS JOIN LATERAL (SELECT ST_ConvexHull(ST_Collect(${ident(c.feature)})) AS g FROM ${ident(c.foi.table)}
-            WHERE tenant_id = ${w.tenant} AND id = ANY(x.fois::bigint[])) AS f
-      WHERE d.tenant_id = ${w.tenant} AND d.id = x.id
-        AND (${d(ps)} IS NULL OR x.ps < ${d(ps)} OR x.pe > ${d(pe)}
-             OR (x.rs IS NOT NULL AND (${d(rs)} IS NULL OR x.rs < ${d(rs)} OR x.re > ${d(re)}))
-             OR NOT ${covered})`);
+    const source = sql`unnest(${xs.map((x) => x.id)}::bigint[], ${xs.map((x) => x.phenomenonStart)}::timestamptz[],
+        ${xs.map((x) => x.phenomenonEnd)}::timestamptz[], ${xs.map((x) => x.resultStart)}::timestamptz[],
+        ${xs.map((x) => x.resultEnd)}::timestamptz[], ${xs.map((x) => `{${[...x.fois].join(',')}}`)}::text[])
+      AS x(id, ps, pe, rs, re, fois)`;
+    await w.tx.query(extentsUpdate(w, stream, source));
   }
+}
+
+/**
+ * The UPDATE that widens stream extents from `source`, a FROM item aliased `x` with columns
+ * (id, ps, pe, rs, re, fois): stream id, phenomenon start/end, result time start/end, FOI ids (bigint[]
+ * or its text form).
+ * Shared by the batch path above and the single-statement ingest (ingest-in-one-statement.ts).
+ */
+export function extentsUpdate(
+  w: Pick<WriteContext, 'registry' | 'tenant'>,
+  stream: StreamKind,
+  source: Sql,
+): Sql {
+  const c = columns(w, stream);
+  const d = (col: string) => ident('d', col);
+  const area = d(c.area);
+  const covered = sql`(f.g IS NULL OR ST_Covers(${area}, f.g))`;
+  const [ps, pe, rs, re] = [`${c.pt}_start`, `${c.pt}_end`, `${c.rt}_start`, `${c.rt}_end`];
+  return sql`UPDATE ${ident(c.e.table)} AS d SET
+      ${ident(ps)} = LEAST(${d(ps)}, x.ps), ${ident(pe)} = GREATEST(${d(pe)}, x.pe),
+      ${ident(rs)} = LEAST(${d(rs)}, x.rs), ${ident(re)} = GREATEST(${d(re)}, x.re),
+      ${ident(c.area)} = CASE WHEN ${covered} THEN ${area} ELSE ST_ConvexHull(ST_Collect(${area}, f.g)) END,
+      ${ident(`${c.area}_geojson`)} = CASE WHEN ${covered} THEN ${d(`${c.area}_geojson`)} END
+    FROM ${source}
+    CROSS JOIN LATERAL (SELECT ST_ConvexHull(ST_Collect(${ident(c.feature)})) AS g FROM ${ident(c.foi.table)}
+          WHERE tenant_id = ${w.tenant} AND id = ANY(x.fois::bigint[])) AS f
+    WHERE d.tenant_id = ${w.tenant} AND d.id = x.id
+      AND (${d(ps)} IS NULL OR x.ps < ${d(ps)} OR x.pe > ${d(pe)}
+           OR (x.rs IS NOT NULL AND (${d(rs)} IS NULL OR x.rs < ${d(rs)} OR x.re > ${d(re)}))
+           OR NOT ${covered})`;
 }
 
 /** The Observation foreign key column pointing to `target` (a stream kind or FeatureOfInterest). */

@@ -1,7 +1,9 @@
 import type { RequestContext } from '../entities/context.ts';
 import type { EntityRecord } from '../entities/entity-record.ts';
 import type { EntityService } from '../entities/entity-service.ts';
+import type { ChangeEvent } from '../events/change-feed.ts';
 import { createObservations, type ObservationRow } from './create-observations.ts';
+import { insertInOneStatement } from './ingest-in-one-statement.ts';
 
 /**
  * Group commit for single Observations (HTTP POSTs, MQTT publishes): submissions that arrive while the
@@ -88,22 +90,31 @@ export function createObservationBatcher(
   }
 
   async function writeRows(ctx: RequestContext, rows: ObservationRow[]): Promise<EntityRecord[]> {
-    const obs = entities.deps.registry.entity('Observation');
+    const fast = await insertInOneStatement(entities.deps, ctx.tenant, rows);
+    if (fast) {
+      entities.deps.feed.publish(fast.events);
+      return toRecords(fast.ids, fast.events);
+    }
     return entities.write(ctx, async (w) => {
       const from = w.events.length;
       const ids = await createObservations(w, rows, '');
-      const byId = new Map(w.events.slice(from).map((e) => [e.id, e]));
-      return ids.map((id) => {
-        const e = byId.get(id);
-        return {
-          entity: obs,
-          id,
-          props: e?.record ?? {},
-          links: e?.links ?? {},
-          expanded: {},
-          navigation: obs.relations.map((r) => r.name),
-        };
-      });
+      return toRecords(ids, w.events.slice(from));
+    });
+  }
+
+  function toRecords(ids: readonly number[], events: readonly ChangeEvent[]): EntityRecord[] {
+    const obs = entities.deps.registry.entity('Observation');
+    const byId = new Map(events.map((e) => [e.id, e]));
+    return ids.map((id) => {
+      const e = byId.get(id);
+      return {
+        entity: obs,
+        id,
+        props: e?.record ?? {},
+        links: e?.links ?? {},
+        expanded: {},
+        navigation: obs.relations.map((r) => r.name),
+      };
     });
   }
 

@@ -39,6 +39,12 @@ export function partitionName(month: number): string {
   return `${TABLE}_y${y}m${m}`;
 }
 
+/** True when every time falls into a month whose partition is known to exist (committed) — no query. */
+export function partitionsKnown(cacheKey: object, times: readonly string[]): boolean {
+  const cache = known.get(cacheKey);
+  return !!cache && times.every((t) => cache.get(monthOf(t)) === null);
+}
+
 /**
  * Makes sure a partition exists for the month of each time. Runs in the caller's transaction (the advisory
  * lock and the new tables commit or roll back with it). `cacheKey` identifies the database (the store);

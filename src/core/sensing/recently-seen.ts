@@ -38,3 +38,15 @@ export async function existingIdsCached(
   }
   return found;
 }
+
+/** True when every id is remembered as existing in the tenant — no query. */
+export function knownToExist(
+  storeKey: object,
+  tenant: string,
+  entity: EntityDef,
+  ids: readonly number[],
+): boolean {
+  const cache = seen.get(storeKey);
+  const now = Date.now();
+  return !!cache && ids.every((id) => (cache.get(`${tenant}:${entity.name}:${id}`) ?? 0) > now);
+}

@@ -10,8 +10,21 @@ test('migration 0004 starts with exactly the DDL the control model derives', () 
     new URL('../../store/migrations/0004-control-plane.sql', import.meta.url),
     'utf8',
   );
-  const generated = `-- Generated from the control model by scripts/generate-model-migration.ts\n${modelDdl(controlModel)}\n`;
+  const first = ['DataPool', 'DataStructure', 'DataStructureVersion'];
+  const generated = `-- Generated from the control model by scripts/generate-model-migration.ts\n${modelDdl(controlModel, first)}\n`;
   assert.ok(migration.startsWith(generated), 'regenerate with scripts/generate-model-migration.ts control');
+});
+
+test('migration 0006 starts with exactly the DDL of the Mapping entity', () => {
+  const migration = readFileSync(
+    new URL('../../store/migrations/0006-mappings.sql', import.meta.url),
+    'utf8',
+  );
+  const generated = `-- Generated from the control model by scripts/generate-model-migration.ts\n${modelDdl(controlModel, ['Mapping'])}\n`;
+  assert.ok(
+    migration.startsWith(generated),
+    'regenerate with scripts/generate-model-migration.ts control Mapping',
+  );
 });
 
 test('every control table has tenant_id, and names are unique per tenant', () => {

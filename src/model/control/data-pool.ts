@@ -14,6 +14,14 @@ export const DataPool: EntityDef = {
     createdAt,
     updatedAt,
   ],
-  relations: [],
+  relations: [
+    {
+      name: 'dataSources',
+      target: 'DataSource',
+      inverse: 'dataPool',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
+  ],
   unique: [['name']],
 };

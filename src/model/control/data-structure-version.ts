@@ -28,6 +28,27 @@ export const DataStructureVersion: EntityDef = {
       cascadeOnTargetDelete: true,
       storage: { kind: 'fk', column: 'data_structure_id' },
     },
+    {
+      name: 'dataSources',
+      target: 'DataSource',
+      inverse: 'dataStructureVersion',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
+    {
+      name: 'sourceOfMappings',
+      target: 'Mapping',
+      inverse: 'sourceVersion',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
+    {
+      name: 'targetOfMappings',
+      target: 'Mapping',
+      inverse: 'targetVersion',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
   ],
   unique: [['dataStructure', 'version']],
 };

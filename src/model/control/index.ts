@@ -1,13 +1,15 @@
 import { createRegistry } from '../registry.ts';
 import type { ModelDef } from '../types.ts';
 import { DataPool } from './data-pool.ts';
+import { DataSource } from './data-source.ts';
 import { DataStructure } from './data-structure.ts';
 import { DataStructureVersion } from './data-structure-version.ts';
+import { Mapping } from './mapping.ts';
 
 /** The control plane's own resources (issue 4): data pools and data structures with their versions. */
 export const controlModel: ModelDef = {
   name: 'control',
-  entities: [DataPool, DataStructure, DataStructureVersion],
+  entities: [DataPool, DataStructure, DataStructureVersion, DataSource, Mapping],
 };
 
 export const controlRegistry = createRegistry(controlModel);

@@ -106,11 +106,11 @@ function entityDdl(model: ModelDef, e: EntityDef): string[] {
   return lines;
 }
 
-function junctionDdl(model: ModelDef): string[] {
+function junctionDdl(model: ModelDef, entities: readonly EntityDef[] = model.entities): string[] {
   const lines: string[] = [];
   const seen = new Set<string>();
   const byName = new Map(model.entities.map((x) => [x.name, x]));
-  for (const e of model.entities) {
+  for (const e of entities) {
     for (const r of e.relations) {
       if (r.storage.kind !== 'junction' || seen.has(r.storage.table)) continue;
       seen.add(r.storage.table);
@@ -128,8 +128,11 @@ function junctionDdl(model: ModelDef): string[] {
   return lines;
 }
 
-/** The whole DDL of a model: entity tables in dependency order (targets of foreign keys first), then links. */
-export function modelDdl(model: ModelDef): string {
+/**
+ * The whole DDL of a model: entity tables in dependency order (targets of foreign keys first), then links.
+ * `only` limits it to the named entities (and their links), for a migration that adds entities to a model.
+ */
+export function modelDdl(model: ModelDef, only?: readonly string[]): string {
   const ordered: EntityDef[] = [];
   const visit = (e: EntityDef, path: Set<string>) => {
     if (ordered.includes(e) || path.has(e.name)) return;
@@ -140,5 +143,6 @@ export function modelDdl(model: ModelDef): string {
     ordered.push(e);
   };
   for (const e of model.entities) visit(e, new Set());
-  return [...ordered.flatMap((e) => entityDdl(model, e)), ...junctionDdl(model)].join('\n');
+  const picked = only ? ordered.filter((e) => only.includes(e.name)) : ordered;
+  return [...picked.flatMap((e) => entityDdl(model, e)), ...junctionDdl(model, picked)].join('\n');
 }
