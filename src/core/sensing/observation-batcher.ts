@@ -16,8 +16,8 @@ export interface ObservationBatcherOptions {
   /** Most rows per transaction. */
   maxBatch?: number;
   /**
-   * Batches written at the same time (per process). One is fastest measured: batches grow while one is
-   * being written, and concurrent batches only queue on the same streams' rows.
+   * Batches written at the same time (per process). Batches grow while others are being written; two in
+   * flight measured best (a collision on a stream's row is retried as a whole).
    */
   maxConcurrent?: number;
 }
@@ -38,7 +38,7 @@ export function createObservationBatcher(
   options: ObservationBatcherOptions = {},
 ): ObservationBatcher {
   const maxBatch = options.maxBatch ?? 1000;
-  const maxConcurrent = options.maxConcurrent ?? 1;
+  const maxConcurrent = options.maxConcurrent ?? 2;
   const queues = new Map<string, Pending[]>();
   let running = 0;
   let scheduled = false;
