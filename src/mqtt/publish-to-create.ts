@@ -5,8 +5,8 @@ import type { EntityService } from '../core/entities/entity-service.ts';
 import { createEntity } from '../core/entities/write-entities.ts';
 import { BadRequestError } from '../core/errors/bad-request.ts';
 import { isDomainError } from '../core/errors/domain-error.ts';
-import { NotFoundError } from '../core/errors/not-found.ts';
-import { type ObservationBatcher, observationRowOf } from '../core/sensing/observation-batcher.ts';
+import type { ObservationBatcher } from '../core/sensing/observation-batcher.ts';
+import { submitObservation } from '../core/sensing/submit-observation.ts';
 import type { ModelRegistry } from '../model/registry.ts';
 import { ackQueueOf } from './ack-in-order.ts';
 import { sessionOf } from './authenticate-client.ts';
@@ -166,21 +166,15 @@ async function create(
 async function createObservation(deps: PublishDeps, ctx: RequestContext, topic: StaTopic, body: unknown) {
   const p = topic.parent;
   const parent = p ? { relation: deps.registry.inverseOf(p.entity, p.relation), id: p.id } : undefined;
-  const row = observationRowOf(body, parent && { relation: parent.relation.name, id: parent.id });
-  if (!row) {
-    const observation = deps.registry.entity('Observation');
-    await deps.entities.write(ctx, (w) => createEntity(w, observation, body, parent));
-    return;
-  }
-  // One Observation: errors name its members (`phenomenonTime`, not `[0].phenomenonTime`).
-  row.field = '';
-  await deps.observations.submit(ctx, row).catch((err: unknown) => {
-    // The parent named by the topic does not exist: 404, as createEntity (and HTTP) report it.
-    if (p && isDomainError(err) && err.status === 400 && err.extensions.field === parent!.relation.name) {
-      throw new NotFoundError(`${p.entity.name} ${p.id} does not exist`, { entity: p.entity.name, id: p.id });
-    }
-    throw err;
-  });
+  const record = await submitObservation(
+    deps.observations,
+    ctx,
+    body,
+    p && parent && { entity: p.entity, relation: parent.relation, id: p.id },
+  );
+  if (record) return;
+  const observation = deps.registry.entity('Observation');
+  await deps.entities.write(ctx, (w) => createEntity(w, observation, body, parent));
 }
 
 /** Caused by what was sent, not by the server: acknowledge and report instead of asking for a resend. */
