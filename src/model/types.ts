@@ -10,7 +10,8 @@
  * - `time`: an ISO 8601 instant (timestamptz);
  * - `timeInterval`: an ISO 8601 interval `start/end` (two columns `<col>_start`, `<col>_end`);
  * - `timeObject`: an instant or an interval (same two columns; end NULL for an instant);
- * - `jsonArray`: a JSON array.
+ * - `jsonArray`: a JSON array;
+ * - `boolean`: true or false (a boolean column).
  */
 export type PropertyType =
   | 'string'
@@ -20,7 +21,8 @@ export type PropertyType =
   | 'time'
   | 'timeInterval'
   | 'timeObject'
-  | 'jsonArray';
+  | 'jsonArray'
+  | 'boolean';
 
 export interface PropertyDef {
   /** Name on the wire, e.g. `phenomenonTime`. */

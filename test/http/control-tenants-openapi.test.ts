@@ -55,6 +55,15 @@ const ROUTES = [
   'delete /api/v1/mappings/{id}',
   'post /api/v1/mappings/{id}/dry-run',
   'post /api/v1/mappings/dry-run',
+  'get /api/v1/datasets',
+  'post /api/v1/datasets',
+  'get /api/v1/datasets/{id}',
+  'patch /api/v1/datasets/{id}',
+  'delete /api/v1/datasets/{id}',
+  'post /api/v1/datasets/{id}/stage',
+  'post /api/v1/datasets/{id}/release',
+  'post /api/v1/datasets/{id}/unrelease',
+  'post /api/v1/datasets/{id}/unstage',
 ];
 
 describe('control plane: tenants and OpenAPI', () => {

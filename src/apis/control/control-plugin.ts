@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../auth/authenticate.ts';
 import { DomainError } from '../../core/errors/domain-error.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
+import { dataSetRoutes } from './datasets.ts';
 import { dataSourceRoutes } from './datasources.ts';
 import { importRoutes } from './datastructure-import.ts';
 import { versionRoutes } from './datastructure-versions.ts';
@@ -114,4 +115,5 @@ export async function controlPlugin(app: FastifyInstance, opts: ControlPluginOpt
   versionRoutes(app, deps);
   mappingRoutes(app, deps);
   dataSourceRoutes(app, deps, opts.secretBox);
+  dataSetRoutes(app, deps);
 }

@@ -1,3 +1,4 @@
+import { refusePoolWithDataSets } from '../../core/control/data-pool-usage.ts';
 import type { WriteContext } from '../../core/entities/context.ts';
 import { controlRegistry } from '../../model/control/index.ts';
 import { refuseVersionsInUse } from './datastructure-versions.ts';
@@ -34,6 +35,10 @@ export function dataPoolResource(): ResourceDecl {
       additionalProperties: false,
     },
     list: { sortable: ['name', 'createdAt', 'updatedAt', 'id'], searchable: ['name', 'description'] },
+    // A dataset cannot exist without its pool.
+    async beforeDelete(w: WriteContext, id: number) {
+      await refusePoolWithDataSets(w, id);
+    },
   };
 }
 

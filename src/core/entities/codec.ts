@@ -182,6 +182,9 @@ export function encodeProperty(p: PropertyDef, value: unknown, field: string): C
       return [{ column: p.column, value: sql`${JSON.stringify(value)}::jsonb` }];
     case 'any':
       return [{ column: p.column, value: sql`${JSON.stringify(value)}::jsonb` }];
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new BadRequestError(`${field} must be true or false`, { field });
+      return [{ column: p.column, value: sql`${value}::boolean` }];
     case 'geometry': {
       const geom = geometryOf(value, field);
       return [

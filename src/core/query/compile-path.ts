@@ -38,6 +38,8 @@ export function propertyValue(alias: string, p: PropertyDef): Typed {
       return { sql: col, type: 'geometry' };
     case 'time':
       return { sql: col, type: 'datetime' };
+    case 'boolean':
+      return { sql: col, type: 'boolean' };
     case 'timeInterval':
     case 'timeObject': {
       const start = ident(alias, `${p.column}_start`);

@@ -27,6 +27,18 @@ test('migration 0006 starts with exactly the DDL of the Mapping entity', () => {
   );
 });
 
+test('migration 0007 starts with exactly the DDL of the DataSet entity', () => {
+  const migration = readFileSync(
+    new URL('../../store/migrations/0007-datasets.sql', import.meta.url),
+    'utf8',
+  );
+  const generated = `-- Generated from the control model by scripts/generate-model-migration.ts\n${modelDdl(controlModel, ['DataSet'])}\n`;
+  assert.ok(
+    migration.startsWith(generated),
+    'regenerate with scripts/generate-model-migration.ts control DataSet',
+  );
+});
+
 test('every control table has tenant_id, and names are unique per tenant', () => {
   const ddl = modelDdl(controlModel);
   for (const e of controlModel.entities) {

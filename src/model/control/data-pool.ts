@@ -22,6 +22,13 @@ export const DataPool: EntityDef = {
       many: true,
       storage: { kind: 'inverse' },
     },
+    {
+      name: 'dataSets',
+      target: 'DataSet',
+      inverse: 'dataPool',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
   ],
   unique: [['name']],
 };

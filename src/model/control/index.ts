@@ -1,6 +1,7 @@
 import { createRegistry } from '../registry.ts';
 import type { ModelDef } from '../types.ts';
 import { DataPool } from './data-pool.ts';
+import { DataSet } from './data-set.ts';
 import { DataSource } from './data-source.ts';
 import { DataStructure } from './data-structure.ts';
 import { DataStructureVersion } from './data-structure-version.ts';
@@ -9,7 +10,7 @@ import { Mapping } from './mapping.ts';
 /** The control plane's own resources (issue 4): data pools and data structures with their versions. */
 export const controlModel: ModelDef = {
   name: 'control',
-  entities: [DataPool, DataStructure, DataStructureVersion, DataSource, Mapping],
+  entities: [DataPool, DataStructure, DataStructureVersion, DataSource, Mapping, DataSet],
 };
 
 export const controlRegistry = createRegistry(controlModel);

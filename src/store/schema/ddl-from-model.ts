@@ -30,6 +30,8 @@ export function columnsOf(p: PropertyDef): ColumnSpec[] {
       ];
     case 'time':
       return [{ name: p.column, type: 'timestamptz', notNull }];
+    case 'boolean':
+      return [{ name: p.column, type: 'boolean', notNull }];
     case 'timeInterval':
     case 'timeObject':
       return [

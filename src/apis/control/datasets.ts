@@ -1,0 +1,307 @@
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { WriteContext } from '../../core/entities/context.ts';
+import { readEntity } from '../../core/entities/read-entities.ts';
+import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
+import { decodeRecord, readRow, requireLinked } from '../../core/entities/write-rows.ts';
+import { BadRequestError } from '../../core/errors/bad-request.ts';
+import { DomainError } from '../../core/errors/domain-error.ts';
+import { NotFoundError } from '../../core/errors/not-found.ts';
+import { DATA_SET_STATUSES, type DataSetStatus } from '../../model/control/data-set.ts';
+import { controlRegistry } from '../../model/control/index.ts';
+import type { ListSpec } from './list-query.ts';
+import { apiBase, type ControlDeps, contextOf, listOf, toWire } from './resource-routes.ts';
+import {
+  anyObject,
+  idParams,
+  listQuerySchema,
+  nullableString,
+  pageSchema,
+  problems,
+  timestamp,
+} from './schemas.ts';
+
+/**
+ * Datasets (issue 4): what a data pool publishes, with the metadata the catalog takes. Lifecycle
+ * DRAFT ⇄ READY ⇄ AVAILABLE (stage/unstage, release/unrelease); only a DRAFT is changed or deleted.
+ * Staging needs name, description, licence and a data pool; a refused stage keeps its reason in
+ * `statusReason`. Sinks and serving APIs come with pipelines.
+ */
+const SET = controlRegistry.entity('DataSet');
+const POOL = controlRegistry.entity('DataPool');
+
+const IDENTIFIER = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+const name = { type: 'string', minLength: 1, maxLength: 500 };
+const identifier = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: IDENTIFIER,
+  description: 'unique per tenant; letters, digits, . _ -; defaults to a slug of the name',
+};
+const licence = {
+  type: ['string', 'null'],
+  maxLength: 2000,
+  description: 'absolute URI of the licence, e.g. https://creativecommons.org/licenses/by/4.0/',
+};
+const keywords = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, maxItems: 100 };
+const spatialCoverage = {
+  ...anyObject,
+  type: ['object', 'null'],
+  description: 'a GeoJSON geometry (WGS 84)',
+};
+const temporalCoverage = {
+  type: ['string', 'null'],
+  maxLength: 100,
+  description: 'an ISO 8601 interval start/end',
+};
+const dataPoolId = { type: 'integer', minimum: 1, description: 'the DataPool the dataset belongs to' };
+const writable = {
+  name,
+  description: nullableString,
+  identifier,
+  dataPoolId,
+  openData: { type: 'boolean' },
+  licence,
+  keywords,
+  spatialCoverage,
+  temporalCoverage,
+};
+
+const item = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    ...writable,
+    status: { type: 'string', enum: DATA_SET_STATUSES },
+    statusReason: { ...nullableString, description: 'why the last lifecycle transition was refused' },
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  },
+  required: ['id', 'name', 'identifier', 'dataPoolId', 'openData', 'keywords', 'status'],
+};
+const LIST: ListSpec = {
+  sortable: ['name', 'identifier', 'status', 'createdAt', 'updatedAt', 'id'],
+  searchable: ['name', 'description'],
+};
+
+interface SetBody {
+  name?: string;
+  description?: string | null;
+  identifier?: string;
+  dataPoolId?: number;
+  openData?: boolean;
+  licence?: string | null;
+  keywords?: string[];
+  spatialCoverage?: Record<string, unknown> | null;
+  temporalCoverage?: string | null;
+}
+
+/** `Neutor Weather (2024)` → `neutor-weather-2024`. */
+export function slugOf(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 200);
+}
+
+/** A licence must be an absolute URI (a scheme and something after it). */
+function checkLicence(licence: string | null | undefined): void {
+  if (licence === undefined || licence === null) return;
+  let ok = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(licence);
+  if (ok) {
+    try {
+      new URL(licence);
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) throw new BadRequestError('licence must be an absolute URI', { field: 'licence' });
+}
+
+/** A wire body as the generic write path takes it: `dataPoolId` → the `dataPool` link. */
+function toEntityBody(body: SetBody): Record<string, unknown> {
+  const { dataPoolId, ...rest } = body;
+  const out: Record<string, unknown> = { ...rest };
+  if (dataPoolId !== undefined) out.dataPool = { '@iot.id': dataPoolId };
+  return out;
+}
+
+async function lockSet(w: WriteContext, id: number) {
+  const row = await readRow(w, SET, id, true);
+  if (!row) throw new NotFoundError(`DataSet ${id} does not exist`, { entity: 'DataSet', id });
+  const { record, links } = decodeRecord(SET, row);
+  return { record, status: String(record.status) as DataSetStatus, poolId: links.dataPool ?? null };
+}
+
+/** 409 naming the current and the wanted status. */
+function wrongStatus(id: number, current: string, wanted: string, doing: string): DomainError {
+  return new DomainError(
+    'URBS_DATA_SET_STATUS',
+    409,
+    `DataSet ${id} is ${current}; ${doing} needs it ${wanted === 'DRAFT' ? 'to be a DRAFT' : `to be ${wanted}`}`,
+    { currentStatus: current, wantedStatus: wanted },
+  );
+}
+
+/** What staging still misses (empty when the dataset is complete). */
+function missingForStage(record: Record<string, unknown>, poolId: unknown): string[] {
+  const missing: string[] = [];
+  const blank = (v: unknown) => typeof v !== 'string' || v.trim() === '';
+  if (blank(record.name)) missing.push('name');
+  if (blank(record.description)) missing.push('description');
+  if (blank(record.licence)) missing.push('licence');
+  if (poolId === null || poolId === undefined) missing.push('dataPoolId');
+  return missing;
+}
+
+type IdRequest = FastifyRequest<{ Params: { id: number } }>;
+
+/** The transitions: path, the status it starts from, the status it leads to. */
+const TRANSITIONS = [
+  {
+    path: 'stage',
+    from: 'DRAFT',
+    to: 'READY',
+    summary: 'Stage a DRAFT DataSet: it becomes READY (needs name, description, licence, a data pool)',
+  },
+  {
+    path: 'release',
+    from: 'READY',
+    to: 'AVAILABLE',
+    summary: 'Release a READY DataSet: it becomes AVAILABLE',
+  },
+  { path: 'unrelease', from: 'AVAILABLE', to: 'READY', summary: 'Take an AVAILABLE DataSet back to READY' },
+  { path: 'unstage', from: 'READY', to: 'DRAFT', summary: 'Take a READY DataSet back to DRAFT' },
+] as const;
+
+export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
+  const tags = ['DataSet'];
+  const one = (request: FastifyRequest, id: number) =>
+    readEntity(deps.read, contextOf(request), [{ entity: SET, id }], {}).then(toWire);
+  const write = <T>(request: FastifyRequest, fn: (w: WriteContext) => Promise<T>) =>
+    deps.entities.write(contextOf(request), fn);
+  const route = (summary: string, extra: Record<string, unknown>) => ({
+    schema: { tags, summary, ...extra } as FastifySchema,
+  });
+
+  app.get(
+    '/datasets',
+    route('List DataSets (paged, sorted, filtered)', {
+      querystring: listQuerySchema(LIST.sortable),
+      response: { 200: pageSchema(item), ...problems(400) },
+    }),
+    (request) => listOf(deps.read, request, SET, LIST),
+  );
+
+  app.get(
+    '/datasets/:id',
+    route('Get a DataSet', { params: idParams, response: { 200: item, ...problems(404) } }),
+    (request: IdRequest) => one(request, request.params.id),
+  );
+
+  app.post(
+    '/datasets',
+    route('Create a DRAFT DataSet (identifier defaults to a slug of the name)', {
+      body: {
+        type: 'object',
+        properties: writable,
+        required: ['name', 'dataPoolId'],
+        additionalProperties: false,
+      },
+      response: { 201: item, ...problems(400, 409) },
+    }),
+    async (request, reply) => {
+      const body = request.body as SetBody & { name: string; dataPoolId: number };
+      checkLicence(body.licence);
+      const ident = body.identifier ?? slugOf(body.name);
+      if (!ident) {
+        throw new BadRequestError('identifier is required when the name has no letters or digits', {
+          field: 'identifier',
+        });
+      }
+      const id = await write(request, async (w) => {
+        await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
+        return createEntity(w, SET, {
+          openData: false,
+          keywords: [],
+          ...toEntityBody(body),
+          identifier: ident,
+          status: 'DRAFT',
+        });
+      });
+      reply.code(201).header('location', `${apiBase(request)}/datasets/${id}`);
+      return one(request, id);
+    },
+  );
+
+  app.patch(
+    '/datasets/:id',
+    route('Change members of a DRAFT DataSet', {
+      params: idParams,
+      body: { type: 'object', properties: writable, additionalProperties: false },
+      response: { 200: item, ...problems(400, 404, 409) },
+    }),
+    async (request: IdRequest) => {
+      const { id } = request.params;
+      const body = request.body as SetBody;
+      checkLicence(body.licence);
+      await write(request, async (w) => {
+        const current = await lockSet(w, id);
+        if (current.status !== 'DRAFT') throw wrongStatus(id, current.status, 'DRAFT', 'a change');
+        if (body.dataPoolId !== undefined) await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
+        await updateEntity(w, SET, id, toEntityBody(body), 'merge');
+      });
+      return one(request, id);
+    },
+  );
+
+  app.delete(
+    '/datasets/:id',
+    route('Delete a DRAFT DataSet', {
+      params: idParams,
+      response: { 204: { type: 'null', description: 'Deleted' }, ...problems(404, 409) },
+    }),
+    async (request: IdRequest, reply) => {
+      const { id } = request.params;
+      await write(request, async (w) => {
+        const current = await lockSet(w, id);
+        if (current.status !== 'DRAFT') throw wrongStatus(id, current.status, 'DRAFT', 'a delete');
+        await deleteEntity(w, SET, id);
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  for (const t of TRANSITIONS) {
+    app.post(
+      `/datasets/:id/${t.path}`,
+      route(t.summary, { params: idParams, response: { 200: item, ...problems(404, 409) } }),
+      async (request: IdRequest) => {
+        const { id } = request.params;
+        const missing = await write(request, async (w) => {
+          const current = await lockSet(w, id);
+          if (current.status !== t.from) throw wrongStatus(id, current.status, t.from, t.path);
+          if (t.path === 'stage') {
+            const missing = missingForStage(current.record, current.poolId);
+            if (missing.length > 0) return missing;
+          }
+          await updateEntity(w, SET, id, { status: t.to, statusReason: null }, 'merge');
+          return [];
+        });
+        if (missing.length > 0) {
+          // The refusal is remembered (its own transaction), then answered.
+          const reason = `stage needs ${missing.join(', ')}`;
+          await write(request, (w) => updateEntity(w, SET, id, { statusReason: reason }, 'merge'));
+          throw new DomainError('URBS_DATA_SET_NOT_READY', 409, `DataSet ${id} cannot be staged: ${reason}`, {
+            field: missing[0],
+            missing,
+          });
+        }
+        return one(request, id);
+      },
+    );
+  }
+}
