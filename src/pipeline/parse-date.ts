@@ -6,7 +6,7 @@
  * - `iso` (the default): ISO 8601 / RFC 3339, `2016-11-30`, `2016-11-30T07:00`, `2016-11-30T07:00:00.00Z`,
  *   `2016-11-30 07:00:00+01:00`. Without an offset the value is read in the rule's timezone.
  * - `epoch` / `epochMillis`: seconds / milliseconds since 1970-01-01T00:00Z, as a number or numeric string.
- * - a pattern of the tokens `yyyy yy MM M dd d HH H mm m ss s S… X XX XXX` and literal text, e.g.
+ * - a pattern of the tokens `yyyy yy MM M dd d HH H mm m ss s S…` and the zone offset tokens (one, two or three `X`) and literal text, e.g.
  *   `dd.MM.yyyy HH:mm`, `M/d/yyyy H:mm`, `yyyyMMdd'T'HHmmss`. Text in single quotes is literal.
  *   `M` accepts one or two digits, `MM` exactly two (likewise d, H, m, s). `S…` is a fraction of a second.
  *   `X` reads an offset (`Z`, `+01`, `+0100`, `+01:00`) that then wins over the timezone.

@@ -37,7 +37,7 @@ Content-ID: 2
 PATCH /v1.1/Things(1) HTTP/1.1
 Host: host
 Content-Type: application/json
-If-Match: xxxxx
+If-Match: W/"etag-17"
 Content-Length: 18
 
 {"name": "Thing 2"}
@@ -101,7 +101,7 @@ describe('parseMultipartBatch', () => {
       assert.equal(post?.where, 'part 2.1');
       assert.equal(patch?.id, '2');
       assert.equal(patch?.method, 'PATCH');
-      assert.equal(patch?.headers['if-match'], 'xxxxx');
+      assert.equal(patch?.headers['if-match'], 'W/"etag-17"');
       assert.equal(patch?.bodyText, '{"name": "Thing 2"}');
     });
   }
