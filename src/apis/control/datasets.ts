@@ -1,12 +1,15 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import {
+  DATA_SET_TRANSITIONS,
+  requireDraftDataSet,
+  transitionDataSet,
+} from '../../core/control/data-set-lifecycle.ts';
 import type { WriteContext } from '../../core/entities/context.ts';
 import { readEntity } from '../../core/entities/read-entities.ts';
 import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
-import { decodeRecord, readRow, requireLinked } from '../../core/entities/write-rows.ts';
+import { requireLinked } from '../../core/entities/write-rows.ts';
 import { BadRequestError } from '../../core/errors/bad-request.ts';
-import { DomainError } from '../../core/errors/domain-error.ts';
-import { NotFoundError } from '../../core/errors/not-found.ts';
-import { DATA_SET_STATUSES, type DataSetStatus } from '../../model/control/data-set.ts';
+import { DATA_SET_STATUSES } from '../../model/control/data-set.ts';
 import { controlRegistry } from '../../model/control/index.ts';
 import type { ListSpec } from './list-query.ts';
 import { apiBase, type ControlDeps, contextOf, listOf, toWire } from './resource-routes.ts';
@@ -21,10 +24,8 @@ import {
 } from './schemas.ts';
 
 /**
- * Datasets (issue 4): what a data pool publishes, with the metadata the catalog takes. Lifecycle
- * DRAFT ⇄ READY ⇄ AVAILABLE (stage/unstage, release/unrelease); only a DRAFT is changed or deleted.
- * Staging needs name, description, licence and a data pool; a refused stage keeps its reason in
- * `statusReason`. Sinks and serving APIs come with pipelines.
+ * Datasets (issue 4): what a data pool publishes, with the metadata the catalog takes. The lifecycle
+ * rules live in core/control/data-set-lifecycle.ts; sinks and serving APIs come with pipelines.
  */
 const SET = controlRegistry.entity('DataSet');
 const POOL = controlRegistry.entity('DataPool');
@@ -129,53 +130,7 @@ function toEntityBody(body: SetBody): Record<string, unknown> {
   return out;
 }
 
-async function lockSet(w: WriteContext, id: number) {
-  const row = await readRow(w, SET, id, true);
-  if (!row) throw new NotFoundError(`DataSet ${id} does not exist`, { entity: 'DataSet', id });
-  const { record, links } = decodeRecord(SET, row);
-  return { record, status: String(record.status) as DataSetStatus, poolId: links.dataPool ?? null };
-}
-
-/** 409 naming the current and the wanted status. */
-function wrongStatus(id: number, current: string, wanted: string, doing: string): DomainError {
-  return new DomainError(
-    'URBS_DATA_SET_STATUS',
-    409,
-    `DataSet ${id} is ${current}; ${doing} needs it ${wanted === 'DRAFT' ? 'to be a DRAFT' : `to be ${wanted}`}`,
-    { currentStatus: current, wantedStatus: wanted },
-  );
-}
-
-/** What staging still misses (empty when the dataset is complete). */
-function missingForStage(record: Record<string, unknown>, poolId: unknown): string[] {
-  const missing: string[] = [];
-  const blank = (v: unknown) => typeof v !== 'string' || v.trim() === '';
-  if (blank(record.name)) missing.push('name');
-  if (blank(record.description)) missing.push('description');
-  if (blank(record.licence)) missing.push('licence');
-  if (poolId === null || poolId === undefined) missing.push('dataPoolId');
-  return missing;
-}
-
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
-
-/** The transitions: path, the status it starts from, the status it leads to. */
-const TRANSITIONS = [
-  {
-    path: 'stage',
-    from: 'DRAFT',
-    to: 'READY',
-    summary: 'Stage a DRAFT DataSet: it becomes READY (needs name, description, licence, a data pool)',
-  },
-  {
-    path: 'release',
-    from: 'READY',
-    to: 'AVAILABLE',
-    summary: 'Release a READY DataSet: it becomes AVAILABLE',
-  },
-  { path: 'unrelease', from: 'AVAILABLE', to: 'READY', summary: 'Take an AVAILABLE DataSet back to READY' },
-  { path: 'unstage', from: 'READY', to: 'DRAFT', summary: 'Take a READY DataSet back to DRAFT' },
-] as const;
 
 export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
   const tags = ['DataSet'];
@@ -249,8 +204,7 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       const body = request.body as SetBody;
       checkLicence(body.licence);
       await write(request, async (w) => {
-        const current = await lockSet(w, id);
-        if (current.status !== 'DRAFT') throw wrongStatus(id, current.status, 'DRAFT', 'a change');
+        await requireDraftDataSet(w, id, 'a change');
         if (body.dataPoolId !== undefined) await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
         await updateEntity(w, SET, id, toEntityBody(body), 'merge');
       });
@@ -267,39 +221,20 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
     async (request: IdRequest, reply) => {
       const { id } = request.params;
       await write(request, async (w) => {
-        const current = await lockSet(w, id);
-        if (current.status !== 'DRAFT') throw wrongStatus(id, current.status, 'DRAFT', 'a delete');
+        await requireDraftDataSet(w, id, 'a delete');
         await deleteEntity(w, SET, id);
       });
       return reply.code(204).send();
     },
   );
 
-  for (const t of TRANSITIONS) {
+  for (const t of DATA_SET_TRANSITIONS) {
     app.post(
-      `/datasets/:id/${t.path}`,
+      `/datasets/:id/${t.action}`,
       route(t.summary, { params: idParams, response: { 200: item, ...problems(404, 409) } }),
       async (request: IdRequest) => {
         const { id } = request.params;
-        const missing = await write(request, async (w) => {
-          const current = await lockSet(w, id);
-          if (current.status !== t.from) throw wrongStatus(id, current.status, t.from, t.path);
-          if (t.path === 'stage') {
-            const missing = missingForStage(current.record, current.poolId);
-            if (missing.length > 0) return missing;
-          }
-          await updateEntity(w, SET, id, { status: t.to, statusReason: null }, 'merge');
-          return [];
-        });
-        if (missing.length > 0) {
-          // The refusal is remembered (its own transaction), then answered.
-          const reason = `stage needs ${missing.join(', ')}`;
-          await write(request, (w) => updateEntity(w, SET, id, { statusReason: reason }, 'merge'));
-          throw new DomainError('URBS_DATA_SET_NOT_READY', 409, `DataSet ${id} cannot be staged: ${reason}`, {
-            field: missing[0],
-            missing,
-          });
-        }
+        await transitionDataSet(deps.entities, controlRegistry, contextOf(request), id, t);
         return one(request, id);
       },
     );
