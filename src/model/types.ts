@@ -11,7 +11,8 @@
  * - `timeInterval`: an ISO 8601 interval `start/end` (two columns `<col>_start`, `<col>_end`);
  * - `timeObject`: an instant or an interval (same two columns; end NULL for an instant);
  * - `jsonArray`: a JSON array;
- * - `boolean`: true or false (a boolean column).
+ * - `boolean`: true or false (a boolean column);
+ * - `integer`: a whole number (a bigint column).
  */
 export type PropertyType =
   | 'string'
@@ -22,7 +23,8 @@ export type PropertyType =
   | 'timeInterval'
   | 'timeObject'
   | 'jsonArray'
-  | 'boolean';
+  | 'boolean'
+  | 'integer';
 
 export interface PropertyDef {
   /** Name on the wire, e.g. `phenomenonTime`. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { importSmartDataModel } from '../structures/import-smart-data-model.ts';
 import {
   parkingTargetSchema,
   smartDataModelSchemas,
@@ -12,6 +13,14 @@ const types = (info: ReturnType<ReturnType<typeof createSchemaIndex>['field']>) 
 
 describe('schema field lookup', () => {
   const weather = createSchemaIndex(weatherObservedSchema, { schemas: smartDataModelSchemas });
+
+  it('resolves an imported Smart Data Model on its own: the referenced schemas are in its $defs', () => {
+    const imported = createSchemaIndex(importSmartDataModel('WeatherObserved').schema);
+    assert.deepEqual(types(imported.field('temperature')), ['number']);
+    assert.deepEqual(types(imported.field('id')), ['string']);
+    assert.deepEqual(types(imported.field('address.addressLocality')), ['string']);
+    assert.equal(types(imported.field('temprature')), 'missing');
+  });
 
   it('follows allOf and $ref into the Smart Data Models common schemas', () => {
     assert.deepEqual(types(weather.field('temperature')), ['number']);

@@ -45,6 +45,17 @@ export function createSchemaIndex(
   }
   const document = typeof root === 'object' ? root : {};
   if (typeof document.$id === 'string') byId.set(stripFragment(document.$id), document);
+  // Imported Smart Data Models carry the schemas they reference as `$defs` with their own `$id`
+  // (structures/import-smart-data-model.ts): each is a document of its own for `$ref`s.
+  const defs = document.$defs;
+  if (defs && typeof defs === 'object') {
+    for (const def of Object.values(defs as Record<string, unknown>)) {
+      const d = def as SchemaObject;
+      if (d && typeof d === 'object' && typeof d.$id === 'string' && !byId.has(stripFragment(d.$id))) {
+        byId.set(stripFragment(d.$id), d);
+      }
+    }
+  }
   const start: Node = { schema: root, document };
 
   const resolveRef = (node: Node, ref: string): Node | undefined => {

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { tokenRoute } from '../apis/auth/token-route.ts';
 import { type ControlPluginOptions, controlPlugin } from '../apis/control/control-plugin.ts';
 import { healthzRoute } from '../apis/health/healthz-route.ts';
+import { ogcFeaturesPlugin } from '../apis/ogc-features/index.ts';
 import { problem, problemErrorHandler, sendProblem } from '../apis/problem-details.ts';
 import { type StaPluginOptions, staPlugin } from '../apis/sta/sta-plugin.ts';
 import { authenticate } from '../auth/authenticate.ts';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tenantTrees = async (tree: FastifyInstance) => {
     await tree.register(controlPlugin, { prefix: '/api/v1', ...deps.control });
     await tree.register(staPlugin, deps.sta);
+    await tree.register(ogcFeaturesPlugin, { prefix: '/ogc', db: deps.store });
   };
   await app.register(tenantTrees);
   await app.register(tenantTrees, { prefix: '/t/:tenant' });

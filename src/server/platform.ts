@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { ensureSigningKey } from '../auth/signing-keys.ts';
 import { createTokenService } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
+import { openDataSource } from '../core/control/data-source-lifecycle.ts';
+import { createUploadTracker } from '../core/control/data-source-uploads.ts';
 import { registerDataSourceUsage } from '../core/control/data-source-usage.ts';
 import { registerMappingUsage } from '../core/control/mapping-usage.ts';
 import { createStructureUsage, type StructureUsage } from '../core/control/structure-usage.ts';
@@ -14,9 +16,10 @@ import { createSecretBox, loadInstanceSecret } from '../crypto/secret-box.ts';
 import { controlRegistry } from '../model/control/index.ts';
 import { staRegistry } from '../model/sta/index.ts';
 import { listenMqtt, MQTT_CONFORMANCE, type MqttBroker } from '../mqtt/broker.ts';
+import { createPipelineRuntime, type PipelineRuntimeImpl } from '../pipeline/runtime/pipeline-runtime.ts';
 import { migrate } from '../store/migrate.ts';
 import { openStore } from '../store/open-store.ts';
-import type { Store } from '../store/store.ts';
+import type { Queryable, Store } from '../store/store.ts';
 import { bootstrapTenancy, DEFAULT_TENANT } from '../tenants/bootstrap.ts';
 import { buildApp } from './build-app.ts';
 
@@ -55,6 +58,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
   let app: FastifyInstance | undefined;
   let mqtt: MqttBroker | undefined;
   let partitionTimer: NodeJS.Timeout | undefined;
+  let pipelineRuntime: PipelineRuntimeImpl | undefined;
   try {
     await migrate(store);
     const boot = await bootstrapTenancy(store, config.adminPassword);
@@ -81,8 +85,22 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     const structureUsage = createStructureUsage();
     registerMappingUsage(structureUsage);
     registerDataSourceUsage(structureUsage);
+    // Pipelines write through the SensorThings entity service, so their observations reach MQTT subscribers.
+    const runtime = createPipelineRuntime({
+      store,
+      entities,
+      openSource: (db, tenant, id) => openDataSource(db, tenant, id, box),
+    });
+    pipelineRuntime = runtime;
     // The control plane has its own registry and change feed (nothing subscribes to it yet).
     const control = {
+      pipelines: {
+        runtime,
+        // One upload tracker for the process: /api/v1 and /t/default/api/v1 see the same uploads.
+        uploads: { tracker: createUploadTracker() },
+        openSource: (db: Queryable, tenant: string, id: number) => openDataSource(db, tenant, id, box),
+      },
+      runtime,
       read: { db: store, registry: controlRegistry, options: CONTROL_READ },
       entities: createEntityService({ store, registry: controlRegistry, feed: createChangeFeed() }),
       usage: structureUsage,
@@ -109,7 +127,12 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
           : {
               level: config.logLevel,
               stream: options.logStream ?? process.stdout,
-              redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+              redact: [
+                'req.headers.authorization',
+                'req.headers["x-api-key"]',
+                'req.headers["x-ingest-key"]',
+                'req.headers.cookie',
+              ],
             },
     });
     await app.listen({ host: config.host, port: config.port });
@@ -131,6 +154,9 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       });
       print(`urbs mqtt on ${mqtt.endpoint}`);
     }
+    runtime.setLog(app.log.child({ component: 'pipelines' }));
+    // Pipelines that ran when urbs stopped run again; a failing one is in state `error`, not a failed start.
+    await runtime.resumeAll();
     let closing: Promise<void> | undefined;
     const started = app;
     const broker = mqtt;
@@ -148,7 +174,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
             // finishes its request must not hold the shutdown: after the grace period it is cut off.
             const grace = setTimeout(() => started.server.closeAllConnections(), DRAIN_GRACE_MS);
             grace.unref();
-            const results = await Promise.allSettled([started.close(), broker?.close()]);
+            const results = await Promise.allSettled([started.close(), broker?.close(), runtime.close()]);
             clearTimeout(grace);
             for (const r of results) if (r.status === 'rejected') throw r.reason;
           } finally {
@@ -160,6 +186,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
     };
   } catch (err) {
     clearInterval(partitionTimer);
+    await pipelineRuntime?.close().catch(() => {});
     await app?.close().catch(() => {});
     await mqtt?.close().catch(() => {});
     await store.close().catch(() => {});

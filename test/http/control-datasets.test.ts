@@ -137,7 +137,7 @@ describe('control plane: datasets', () => {
     );
     assert.equal(
       field(await api.post('/datasets', { name: 'A', dataPoolId: poolId, keywords: [1] })),
-      'keywords.0',
+      'keywords[0]',
     );
     assert.equal(
       field(await api.post('/datasets', { name: 'A', dataPoolId: poolId, identifier: 'a b' })),

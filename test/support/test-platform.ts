@@ -13,6 +13,8 @@ export interface TestPlatform extends Platform {
   adminToken(): Promise<string>;
   /** Closes the platform and removes its database and data dir. */
   dispose(): Promise<void>;
+  /** Closes this platform (keeping database and data dir) and starts a new one on them, as a restart does. */
+  restart(whileDown?: () => Promise<void>): Promise<TestPlatform>;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface TestPlatform extends Platform {
 export async function startTestPlatform(
   kind: StoreKind = primaryKind(),
   overrides: Partial<Config> = {},
+  options: { logStream?: NodeJS.WritableStream } = {},
 ): Promise<TestPlatform> {
   const dataDir = await mkdtemp(join(tmpdir(), 'urbs-test-'));
   const db = kind === 'postgres' ? await createTestDatabase() : undefined;
@@ -41,11 +44,22 @@ export async function startTestPlatform(
     sta: { defaultTop: 100, maxTop: 10_000, countEstimateAbove: 1_000_000 },
     ...overrides,
   };
-  const platform = await startPlatform(config, { print: () => {}, logStream: false });
+  return launch(config, options, async () => {
+    await db?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+async function launch(
+  config: Config,
+  options: { logStream?: NodeJS.WritableStream },
+  cleanUp: () => Promise<void>,
+): Promise<TestPlatform> {
+  const platform = await startPlatform(config, { print: () => {}, logStream: options.logStream ?? false });
   let token: string | undefined;
   return {
     ...platform,
-    dataDir,
+    dataDir: config.dataDir,
     async adminToken() {
       if (token) return token;
       const res = await platform.app.inject({
@@ -59,8 +73,12 @@ export async function startTestPlatform(
     },
     async dispose() {
       await platform.close();
-      await db?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      await cleanUp();
+    },
+    async restart(whileDown) {
+      await platform.close();
+      await whileDown?.();
+      return launch(config, options, cleanUp);
     },
   };
 }

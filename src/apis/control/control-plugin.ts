@@ -2,17 +2,22 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../auth/authenticate.ts';
+import { createUploadTracker, type UploadTracker } from '../../core/control/data-source-uploads.ts';
 import { DomainError } from '../../core/errors/domain-error.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
+import type { PipelineRuntime } from '../../pipeline/runtime/runtime-types.ts';
 import { dataSetRoutes } from './datasets.ts';
 import { dataSourceRoutes } from './datasources.ts';
 import { importRoutes } from './datastructure-import.ts';
 import { versionRoutes } from './datastructure-versions.ts';
+import { ingestRoutes } from './ingest-routes.ts';
 import { mappingRoutes } from './mappings.ts';
 import { meRoute } from './me-route.ts';
 import { collectRoutes, openApiDocument } from './openapi.ts';
+import { pipelineRoutes } from './pipelines.ts';
 import { type ControlDeps, resourceRoutes } from './resource-routes.ts';
 import { dataPoolResource, dataStructureResource } from './resources.ts';
+import { uploadRoutes } from './upload-routes.ts';
 
 /**
  * The control-plane REST API under /api/v1 (register with that prefix, once per tenant tree). Every route
@@ -20,7 +25,20 @@ import { dataPoolResource, dataStructureResource } from './resources.ts';
  * much as writes do; only the OpenAPI document is public.
  */
 /** `secretBox` seals the secrets of data-source configs (the platform's instance SecretBox). */
-export type ControlPluginOptions = ControlDeps & { apiVersion?: string; secretBox: SecretBox };
+export type ControlPluginOptions = ControlDeps & {
+  apiVersion?: string;
+  secretBox: SecretBox;
+  /** Takes pushed records (HTTP push, file uploads); without it those answer 409 URBS_NO_RUNNING_PIPELINE. */
+  runtime?: PipelineRuntime;
+  /**
+   * File uploads: `tracker` keeps the upload states (pass one for the process, so `/api/v1` and
+   * `/t/default/api/v1` share them; default: one per registration), `maxBytes` the largest file (1 GiB).
+   */
+  uploads?: { tracker?: UploadTracker; maxBytes?: number };
+};
+
+/** The default upload limit: far above the JSON body limit, because uploads are streamed. */
+const MAX_UPLOAD_BYTES = 1024 ** 3;
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
@@ -37,14 +55,18 @@ function validatorCompilers() {
     (httpPart === 'body' ? strict : coercing).compile(schema);
 }
 
-/** `body` + `/contact/email` → `contact.email`; query and path parameters by their name. */
+/** `body` + `/contact/email` → `contact.email`, `/sinks/0/kind` → `sinks[0].kind`; query and path parameters by their name. */
 function fieldOf(part: string, e: ErrorObject): string {
   const segs = e.instancePath.split('/').slice(1);
   const p = e.params as { missingProperty?: string; additionalProperty?: string };
   if (p.missingProperty) segs.push(p.missingProperty);
   if (p.additionalProperty) segs.push(p.additionalProperty);
   if (segs.length === 0) return part === 'body' ? 'body' : part;
-  return segs.join('.');
+  // Array positions as the core names them: `sinks[0].kind`, `keywords[1]`.
+  return segs.reduce(
+    (path, seg) => (/^\d+$/.test(seg) ? `${path}[${seg}]` : path ? `${path}.${seg}` : seg),
+    '',
+  );
 }
 
 /** A schema violation as a 400 naming the member (`field`), like the core's own validation errors. */
@@ -74,7 +96,12 @@ function parseJsonText(body: string): unknown {
 }
 
 export async function controlPlugin(app: FastifyInstance, opts: ControlPluginOptions) {
-  const deps: ControlDeps = { read: opts.read, entities: opts.entities, usage: opts.usage };
+  const deps: ControlDeps = {
+    read: opts.read,
+    entities: opts.entities,
+    usage: opts.usage,
+    pipelines: opts.pipelines,
+  };
   app.setValidatorCompiler(validatorCompilers());
   app.setSchemaErrorFormatter(schemaError);
   // Samples for inference (POST /datastructures/infer) arrive as CSV or GeoJSON besides JSON.
@@ -115,5 +142,13 @@ export async function controlPlugin(app: FastifyInstance, opts: ControlPluginOpt
   versionRoutes(app, deps);
   mappingRoutes(app, deps);
   dataSourceRoutes(app, deps, opts.secretBox);
+  const push = { db: opts.read.db, box: opts.secretBox, runtime: opts.runtime };
+  await app.register(ingestRoutes, push);
+  await app.register(uploadRoutes, {
+    ...push,
+    tracker: opts.uploads?.tracker ?? createUploadTracker(),
+    maxBytes: opts.uploads?.maxBytes ?? MAX_UPLOAD_BYTES,
+  });
   dataSetRoutes(app, deps);
+  pipelineRoutes(app, deps);
 }

@@ -4,6 +4,7 @@ import {
   requireDraftDataSet,
   transitionDataSet,
 } from '../../core/control/data-set-lifecycle.ts';
+import { checkDataSetSinks, dropDataSetSinks } from '../../core/control/data-set-release.ts';
 import type { WriteContext } from '../../core/entities/context.ts';
 import { readEntity } from '../../core/entities/read-entities.ts';
 import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
@@ -11,6 +12,7 @@ import { requireLinked } from '../../core/entities/write-rows.ts';
 import { BadRequestError } from '../../core/errors/bad-request.ts';
 import { DATA_SET_STATUSES } from '../../model/control/data-set.ts';
 import { controlRegistry } from '../../model/control/index.ts';
+import { sinkKindNames } from '../../pipeline/sinks/sink-kinds.ts';
 import type { ListSpec } from './list-query.ts';
 import { apiBase, type ControlDeps, contextOf, listOf, toWire } from './resource-routes.ts';
 import {
@@ -28,6 +30,7 @@ import {
  * rules live in core/control/data-set-lifecycle.ts; sinks and serving APIs come with pipelines.
  */
 const SET = controlRegistry.entity('DataSet');
+const READ_ONE = { defaultTop: 1, maxTop: 1, countEstimateAbove: 0 };
 const POOL = controlRegistry.entity('DataPool');
 
 const IDENTIFIER = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -56,11 +59,30 @@ const temporalCoverage = {
   description: 'an ISO 8601 interval start/end',
 };
 const dataPoolId = { type: 'integer', minimum: 1, description: 'the DataPool the dataset belongs to' };
+const dataStructureVersionId = {
+  type: ['integer', 'null'],
+  minimum: 1,
+  description: 'the DataStructureVersion of the dataset’s records (what its sinks take; needed for sinks)',
+};
+const sinks = {
+  type: 'array',
+  maxItems: 20,
+  items: {
+    type: 'object',
+    required: ['kind'],
+    properties: { kind: { type: 'string', enum: sinkKindNames } },
+    additionalProperties: true,
+  },
+  description:
+    'where the records go: {"kind": "observations", …} into SensorThings, {"kind": "features", …} into a PostGIS table (docs/pipelines.md)',
+};
 const writable = {
   name,
   description: nullableString,
   identifier,
   dataPoolId,
+  dataStructureVersionId,
+  sinks,
   openData: { type: 'boolean' },
   licence,
   keywords,
@@ -78,7 +100,7 @@ const item = {
     createdAt: timestamp,
     updatedAt: timestamp,
   },
-  required: ['id', 'name', 'identifier', 'dataPoolId', 'openData', 'keywords', 'status'],
+  required: ['id', 'name', 'identifier', 'dataPoolId', 'openData', 'keywords', 'sinks', 'status'],
 };
 const LIST: ListSpec = {
   sortable: ['name', 'identifier', 'status', 'createdAt', 'updatedAt', 'id'],
@@ -90,6 +112,8 @@ interface SetBody {
   description?: string | null;
   identifier?: string;
   dataPoolId?: number;
+  dataStructureVersionId?: number | null;
+  sinks?: Record<string, unknown>[];
   openData?: boolean;
   licence?: string | null;
   keywords?: string[];
@@ -124,10 +148,36 @@ function checkLicence(licence: string | null | undefined): void {
 
 /** A wire body as the generic write path takes it: `dataPoolId` → the `dataPool` link. */
 function toEntityBody(body: SetBody): Record<string, unknown> {
-  const { dataPoolId, ...rest } = body;
+  const { dataPoolId, dataStructureVersionId, ...rest } = body;
   const out: Record<string, unknown> = { ...rest };
   if (dataPoolId !== undefined) out.dataPool = { '@iot.id': dataPoolId };
+  if (dataStructureVersionId !== undefined) {
+    out.dataStructureVersion = dataStructureVersionId === null ? null : { '@iot.id': dataStructureVersionId };
+  }
   return out;
+}
+
+/** The sinks and structure version a DataSet will have after a change (what the check must see). */
+async function checkSinksAfter(w: WriteContext, id: number | undefined, body: SetBody): Promise<void> {
+  if (body.sinks === undefined && body.dataStructureVersionId === undefined) return;
+  let current: { sinks: unknown[]; versionId: number | null } = { sinks: [], versionId: null };
+  if (id !== undefined) {
+    const rec = await readEntity(
+      { db: w.tx, registry: w.registry, options: READ_ONE },
+      w,
+      [{ entity: SET, id }],
+      {},
+    );
+    current = {
+      sinks: (rec.props.sinks as unknown[]) ?? [],
+      versionId: (rec.links.dataStructureVersion as number | undefined) ?? null,
+    };
+  }
+  await checkDataSetSinks(
+    w,
+    body.sinks ?? current.sinks,
+    body.dataStructureVersionId === undefined ? current.versionId : body.dataStructureVersionId,
+  );
 }
 
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
@@ -179,9 +229,11 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       }
       const id = await write(request, async (w) => {
         await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
+        await checkSinksAfter(w, undefined, body);
         return createEntity(w, SET, {
           openData: false,
           keywords: [],
+          sinks: [],
           ...toEntityBody(body),
           identifier: ident,
           status: 'DRAFT',
@@ -206,6 +258,7 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       await write(request, async (w) => {
         await requireDraftDataSet(w, id, 'a change');
         if (body.dataPoolId !== undefined) await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
+        await checkSinksAfter(w, id, body);
         await updateEntity(w, SET, id, toEntityBody(body), 'merge');
       });
       return one(request, id);
@@ -222,6 +275,7 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       const { id } = request.params;
       await write(request, async (w) => {
         await requireDraftDataSet(w, id, 'a delete');
+        await dropDataSetSinks(w, id);
         await deleteEntity(w, SET, id);
       });
       return reply.code(204).send();
@@ -234,7 +288,18 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       route(t.summary, { params: idParams, response: { 200: item, ...problems(404, 409) } }),
       async (request: IdRequest) => {
         const { id } = request.params;
-        await transitionDataSet(deps.entities, controlRegistry, contextOf(request), id, t);
+        await transitionDataSet(
+          {
+            entities: deps.entities,
+            registry: controlRegistry,
+            openSource: deps.pipelines.openSource,
+            pipelines: deps.pipelines.runtime,
+            log: request.log,
+          },
+          contextOf(request),
+          id,
+          t,
+        );
         return one(request, id);
       },
     );

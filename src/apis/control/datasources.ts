@@ -1,23 +1,25 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import {
+  maskedConfig,
+  type StoredConfig,
+  sampleStored,
+  testStoredConnection,
+} from '../../core/control/data-source-config.ts';
+import {
+  changeDataSource,
+  createDataSource,
+  DATA_SOURCE_TRANSITIONS,
+  type DataSourceInput,
+  deleteDataSource,
+  rotateIngestKey,
+  transitionDataSource,
+} from '../../core/control/data-source-lifecycle.ts';
 import type { WriteContext } from '../../core/entities/context.ts';
 import { readEntity } from '../../core/entities/read-entities.ts';
-import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
-import { decodeRecord, readRow, requireLinked } from '../../core/entities/write-rows.ts';
-import { BadRequestError } from '../../core/errors/bad-request.ts';
-import { ConflictError } from '../../core/errors/conflict.ts';
-import { DomainError } from '../../core/errors/domain-error.ts';
-import { NotFoundError } from '../../core/errors/not-found.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import { connectorTypes } from '../../ingest/connectors/index.ts';
 import { DATA_SOURCE_STATUSES } from '../../model/control/data-source.ts';
 import { controlRegistry } from '../../model/control/index.ts';
-import {
-  maskedConfig,
-  prepareConfig,
-  type StoredConfig,
-  sampleStored,
-  testStoredConnection,
-} from './datasource-config.ts';
 import type { ListSpec } from './list-query.ts';
 import { apiBase, type ControlDeps, contextOf, listOf, toWire } from './resource-routes.ts';
 import {
@@ -32,13 +34,10 @@ import {
 
 /**
  * Data sources (issue 4): a connector type with its config and the DataStructureVersion it delivers.
- * Secrets are sealed at rest and shown as `********` (datasource-config.ts). DRAFT → (release, needs an
- * AVAILABLE structure version) → AVAILABLE → (unrelease) → DRAFT; an AVAILABLE source is neither changed
- * nor deleted. "Test connection" and "sample" run the connector with the opened config.
+ * The lifecycle rules live in core/control/data-source-lifecycle.ts, the config checks, sealing and
+ * masking in core/control/data-source-config.ts; this adapter parses, calls them and formats.
  */
 const SOURCE = controlRegistry.entity('DataSource');
-const VERSION = controlRegistry.entity('DataStructureVersion');
-const POOL = controlRegistry.entity('DataPool');
 /** How long test-connection and sample may take before they give up (each connector has its own timeouts). */
 const RUN_TIMEOUT_MS = 30_000;
 
@@ -72,19 +71,27 @@ const item = {
   },
   required: ['id', 'name', 'connectorType', 'config', 'status'],
 };
+/** An http-push source's ingest URL and key, answered once: when urbs generated the key. */
+const withIngest = {
+  ...item,
+  properties: {
+    ...item.properties,
+    ingest: {
+      type: 'object',
+      description:
+        'only when urbs generated the ingest key (create without config.key, rotate-key): shown once',
+      properties: {
+        url: { type: 'string', description: 'POST records here (relative to the server, like Location)' },
+        key: { type: 'string', description: 'send it as X-Ingest-Key; every later answer shows ********' },
+      },
+      required: ['url', 'key'],
+    },
+  },
+};
 const LIST: ListSpec = {
   sortable: ['name', 'connectorType', 'status', 'createdAt', 'updatedAt', 'id'],
   searchable: ['name', 'description'],
 };
-
-interface SourceBody {
-  name?: string;
-  description?: string | null;
-  connectorType?: string;
-  config?: Record<string, unknown>;
-  dataPoolId?: number | null;
-  dataStructureVersionId?: number | null;
-}
 
 type Wire = Record<string, unknown>;
 
@@ -92,61 +99,6 @@ type Wire = Record<string, unknown>;
 function masked(wire: Wire): Wire {
   const stored = { type: String(wire.connectorType), sealed: wire.config as Record<string, unknown> };
   return { ...wire, config: maskedConfig(stored) };
-}
-
-/** A wire body as the generic write path takes it: `dataPoolId` → the `dataPool` link. */
-function toEntityBody(body: SourceBody, config?: Record<string, unknown>): Record<string, unknown> {
-  const { dataPoolId, dataStructureVersionId, ...rest } = body;
-  const out: Record<string, unknown> = { ...rest, ...(config ? { config } : {}) };
-  const link = (id: number | null | undefined) => (id === null ? null : { '@iot.id': id });
-  if (dataPoolId !== undefined) out.dataPool = link(dataPoolId);
-  if (dataStructureVersionId !== undefined) out.dataStructureVersion = link(dataStructureVersionId);
-  return out;
-}
-
-/** Linked ids must exist in this tenant: a 400 naming the member otherwise. */
-async function checkLinks(w: WriteContext, body: SourceBody): Promise<void> {
-  if (body.dataPoolId) await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
-  if (body.dataStructureVersionId) {
-    await requireLinked(w, VERSION, body.dataStructureVersionId, 'dataStructureVersionId');
-  }
-}
-
-/** The locked current row of data source `id` (404 when there is none in this tenant). */
-async function lockSource(w: WriteContext, id: number) {
-  const row = await readRow(w, SOURCE, id, true);
-  if (!row) throw new NotFoundError(`DataSource ${id} does not exist`, { entity: 'DataSource', id });
-  const { record, links } = decodeRecord(SOURCE, row);
-  const stored: StoredConfig = {
-    type: String(record.connectorType),
-    sealed: record.config as Record<string, unknown>,
-  };
-  return { status: String(record.status), stored, versionId: links.dataStructureVersion ?? null };
-}
-
-function released(id: number, doing: string): DomainError {
-  return new DomainError(
-    'URBS_DATA_SOURCE_RELEASED',
-    409,
-    `DataSource ${id} is released (AVAILABLE) and cannot be ${doing}; unrelease it first`,
-  );
-}
-
-/** Release needs the structure version the source delivers, and that version must be AVAILABLE. */
-async function checkReleasable(w: WriteContext, id: number, versionId: number | null): Promise<void> {
-  const field = 'dataStructureVersionId';
-  if (versionId === null) {
-    throw new DomainError('URBS_DATA_SOURCE_NOT_READY', 409, `DataSource ${id} has no ${field}`, { field });
-  }
-  const version = await readRow(w, VERSION, Number(versionId));
-  if (version?.status !== 'AVAILABLE') {
-    throw new DomainError(
-      'URBS_DATA_SOURCE_NOT_READY',
-      409,
-      `DataSource ${id} delivers DataStructureVersion ${versionId}, which is not released (AVAILABLE) yet`,
-      { field },
-    );
-  }
 }
 
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
@@ -162,6 +114,11 @@ export function dataSourceRoutes(app: FastifyInstance, deps: ControlDeps, box: S
   const storedOf = async (request: FastifyRequest, id: number): Promise<StoredConfig> => {
     const wire = await readEntity(deps.read, contextOf(request), [{ entity: SOURCE, id }], {}).then(toWire);
     return { type: String(wire.connectorType), sealed: wire.config as Record<string, unknown> };
+  };
+  /** The source as answered, plus its ingest URL and the key urbs just generated. */
+  const withKey = async (request: FastifyRequest, id: number, key: string | undefined) => {
+    const wire = await one(request, id);
+    return key === undefined ? wire : { ...wire, ingest: { url: `${apiBase(request)}/ingest/${id}`, key } };
   };
   const route = (summary: string, extra: Record<string, unknown>) => ({
     schema: { tags, summary, ...extra } as FastifySchema,
@@ -190,24 +147,20 @@ export function dataSourceRoutes(app: FastifyInstance, deps: ControlDeps, box: S
 
   app.post(
     '/datasources',
-    route('Create a DRAFT DataSource', {
+    route('Create a DRAFT DataSource (an http-push source without config.key gets one, answered once)', {
       body: {
         type: 'object',
         properties: writable,
         required: ['name', 'connectorType', 'config'],
         additionalProperties: false,
       },
-      response: { 201: item, ...problems(400, 409) },
+      response: { 201: withIngest, ...problems(400, 409) },
     }),
     async (request, reply) => {
-      const body = request.body as SourceBody & { connectorType: string; config: Record<string, unknown> };
-      const id = await write(request, async (w) => {
-        await checkLinks(w, body);
-        const sealed = prepareConfig(body.connectorType, body.config, undefined, box);
-        return createEntity(w, SOURCE, { ...toEntityBody(body, sealed), status: 'DRAFT' });
-      });
+      const body = request.body as DataSourceInput & { connectorType: string; config: Wire };
+      const { id, ingestKey } = await write(request, (w) => createDataSource(w, body, box));
       reply.code(201).header('location', `${apiBase(request)}/datasources/${id}`);
-      return one(request, id);
+      return withKey(request, id, ingestKey);
     },
   );
 
@@ -216,23 +169,13 @@ export function dataSourceRoutes(app: FastifyInstance, deps: ControlDeps, box: S
     route('Change members of a DRAFT DataSource (a secret sent as ******** keeps the stored one)', {
       params: idParams,
       body: { type: 'object', properties: writable, additionalProperties: false },
-      response: { 200: item, ...problems(400, 404, 409) },
+      response: { 200: withIngest, ...problems(400, 404, 409) },
     }),
     async (request: IdRequest) => {
       const { id } = request.params;
-      const body = request.body as SourceBody;
-      await write(request, async (w) => {
-        const current = await lockSource(w, id);
-        if (current.status === 'AVAILABLE') throw released(id, 'changed');
-        await checkLinks(w, body);
-        const type = body.connectorType ?? current.stored.type;
-        if (body.config === undefined && type !== current.stored.type) {
-          throw new BadRequestError('config is required when connectorType changes', { field: 'config' });
-        }
-        const sealed = body.config && prepareConfig(type, body.config, current.stored, box);
-        await updateEntity(w, SOURCE, id, toEntityBody(body, sealed), 'merge');
-      });
-      return one(request, id);
+      const body = request.body as DataSourceInput;
+      const { ingestKey } = await write(request, (w) => changeDataSource(w, id, body, box));
+      return withKey(request, id, ingestKey);
     },
   );
 
@@ -243,48 +186,33 @@ export function dataSourceRoutes(app: FastifyInstance, deps: ControlDeps, box: S
       response: { 204: { type: 'null', description: 'Deleted' }, ...problems(404, 409) },
     }),
     async (request: IdRequest, reply) => {
-      const { id } = request.params;
-      await write(request, async (w) => {
-        if ((await lockSource(w, id)).status === 'AVAILABLE') throw released(id, 'deleted');
-        await deleteEntity(w, SOURCE, id);
-      });
+      await write(request, (w) => deleteDataSource(w, request.params.id));
       return reply.code(204).send();
     },
   );
 
-  app.post(
-    '/datasources/:id/release',
-    route('Release a DRAFT DataSource: it becomes AVAILABLE (needs an AVAILABLE structure version)', {
-      params: idParams,
-      response: { 200: item, ...problems(404, 409) },
-    }),
-    async (request: IdRequest) => {
-      const { id } = request.params;
-      await write(request, async (w) => {
-        const current = await lockSource(w, id);
-        if (current.status === 'AVAILABLE') throw released(id, 'released again');
-        await checkReleasable(w, id, current.versionId);
-        await updateEntity(w, SOURCE, id, { status: 'AVAILABLE' }, 'merge');
-      });
-      return one(request, id);
-    },
-  );
+  for (const t of DATA_SOURCE_TRANSITIONS) {
+    app.post(
+      `/datasources/:id/${t.action}`,
+      route(t.summary, { params: idParams, response: { 200: item, ...problems(404, 409) } }),
+      async (request: IdRequest) => {
+        const { id } = request.params;
+        await write(request, (w) => transitionDataSource(w, id, t));
+        return one(request, id);
+      },
+    );
+  }
 
   app.post(
-    '/datasources/:id/unrelease',
-    route('Take an AVAILABLE DataSource back to DRAFT', {
+    '/datasources/:id/rotate-key',
+    route('Give an http-push source a new generated ingest key (answered once; the old one stops working)', {
       params: idParams,
-      response: { 200: item, ...problems(404, 409) },
+      response: { 200: withIngest, ...problems(400, 404) },
     }),
     async (request: IdRequest) => {
       const { id } = request.params;
-      await write(request, async (w) => {
-        if ((await lockSource(w, id)).status !== 'AVAILABLE') {
-          throw new ConflictError(`DataSource ${id} is not released (it is a DRAFT)`);
-        }
-        await updateEntity(w, SOURCE, id, { status: 'DRAFT' }, 'merge');
-      });
-      return one(request, id);
+      const key = await write(request, (w) => rotateIngestKey(w, id, box));
+      return withKey(request, id, key);
     },
   );
 

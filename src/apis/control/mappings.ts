@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bumpPipelinesOfMapping } from '../../core/control/pipeline-operations.ts';
 import type { RequestContext } from '../../core/entities/context.ts';
 import type { EntityRecord } from '../../core/entities/entity-record.ts';
 import { type ReadDeps, readEntity } from '../../core/entities/read-entities.ts';
@@ -277,7 +278,7 @@ export function mappingRoutes(app: FastifyInstance, deps: ControlDeps): void {
     async (request) => {
       const { id } = request.params as { id: number };
       const body = request.body as MappingBody;
-      await deps.entities.write(contextOf(request), async (w) => {
+      const pipelines = await deps.entities.write(contextOf(request), async (w) => {
         const read = { ...deps.read, db: w.tx };
         const current = membersOf(await readEntity(read, w, [{ entity: MAPPING, id }], {}));
         await checkAgainstVersions(read, w, { ...current, ...body });
@@ -288,7 +289,10 @@ export function mappingRoutes(app: FastifyInstance, deps: ControlDeps): void {
         if (body.sourceVersionId !== undefined) change.sourceVersion = { '@iot.id': body.sourceVersionId };
         if (body.targetVersionId !== undefined) change.targetVersion = { '@iot.id': body.targetVersionId };
         await updateEntity(w, MAPPING, id, change, 'merge');
+        // Pipelines using the mapping pick the change up before their next batch (and must still fit).
+        return bumpPipelinesOfMapping(w, id);
       });
+      deps.pipelines.runtime.invalidate(request.tenant, pipelines);
       return one(request, id);
     },
   );

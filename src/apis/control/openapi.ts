@@ -16,6 +16,8 @@ interface RouteSchema {
   /** Request media types of a route whose body is not JSON (e.g. a CSV sample). */
   consumes?: string[];
   response?: Record<string, Schema>;
+  /** Overrides the document's default security, e.g. `[{ ingestKey: [] }]` for the HTTP push route. */
+  security?: Schema[];
 }
 
 export interface CollectedRoute {
@@ -33,6 +35,7 @@ const STATUS_TEXT: Record<string, string> = {
   401: 'Unauthorized',
   404: 'Not Found',
   409: 'Conflict',
+  413: 'Content Too Large',
   415: 'Unsupported Media Type',
 };
 
@@ -129,6 +132,7 @@ export function openApiDocument(
       ...(s.description ? { description: s.description } : {}),
       parameters: parameters(s),
       responses: responses(s),
+      ...(s.security ? { security: s.security } : {}),
     };
     const body = requestBody(s);
     if (body) op.requestBody = body;
@@ -150,6 +154,12 @@ export function openApiDocument(
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'POST /auth/token' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        ingestKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Ingest-Key',
+          description: 'the ingest key of an http-push data source (POST /api/v1/ingest/{sourceId})',
+        },
       },
     },
     paths,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SourceOpener } from '../../core/control/data-set-release.ts';
 import type { StructureUsage } from '../../core/control/structure-usage.ts';
 import type { RequestContext, WriteContext } from '../../core/entities/context.ts';
 import type { EntityRecord } from '../../core/entities/entity-record.ts';
@@ -6,6 +7,7 @@ import type { EntityService } from '../../core/entities/entity-service.ts';
 import { type ReadDeps, readCollection, readEntity } from '../../core/entities/read-entities.ts';
 import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
 import type { EntityDef } from '../../model/types.ts';
+import type { PipelineRuntimeImpl } from '../../pipeline/runtime/pipeline-runtime.ts';
 import { type ListParams, type ListSpec, toEntityQuery } from './list-query.ts';
 import { idParams, listQuerySchema, pageSchema, problems } from './schemas.ts';
 
@@ -19,6 +21,13 @@ export interface ControlDeps {
   read: ReadDeps;
   entities: EntityService;
   usage: StructureUsage;
+  /** The pipeline runtime and how it opens data sources (releases check and start pipelines). */
+  pipelines: PipelineDeps;
+}
+
+export interface PipelineDeps {
+  runtime: PipelineRuntimeImpl;
+  openSource: SourceOpener;
 }
 
 export interface ResourceDecl {

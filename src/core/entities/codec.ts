@@ -185,6 +185,10 @@ export function encodeProperty(p: PropertyDef, value: unknown, field: string): C
     case 'boolean':
       if (typeof value !== 'boolean') throw new BadRequestError(`${field} must be true or false`, { field });
       return [{ column: p.column, value: sql`${value}::boolean` }];
+    case 'integer':
+      if (!Number.isSafeInteger(value))
+        throw new BadRequestError(`${field} must be a whole number`, { field });
+      return [{ column: p.column, value: sql`${value}::bigint` }];
     case 'geometry': {
       const geom = geometryOf(value, field);
       return [

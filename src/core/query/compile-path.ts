@@ -40,6 +40,8 @@ export function propertyValue(alias: string, p: PropertyDef): Typed {
       return { sql: col, type: 'datetime' };
     case 'boolean':
       return { sql: col, type: 'boolean' };
+    case 'integer':
+      return { sql: col, type: 'number' };
     case 'timeInterval':
     case 'timeObject': {
       const start = ident(alias, `${p.column}_start`);

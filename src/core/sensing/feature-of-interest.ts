@@ -115,8 +115,25 @@ async function findOrCreateFoi(
       { field: f },
     );
   }
+  return findOrCreateFeatureOfInterest(
+    w,
+    { name: loc.name, description: loc.description, feature: loc.geo },
+    f,
+  );
+}
+
+/**
+ * The FeatureOfInterest with exactly this name, description and GeoJSON `feature` in the tenant (the
+ * identity of generated ones), created when there is none. Also used by the observations sink of pipelines.
+ */
+export async function findOrCreateFeatureOfInterest(
+  w: WriteContext,
+  values: { name: string | null; description: string | null; feature: unknown },
+  f: string,
+): Promise<number> {
   const foi = w.registry.entity('FeatureOfInterest');
-  const geo = JSON.stringify(loc.geo);
+  const loc = { name: values.name, description: values.description };
+  const geo = JSON.stringify(values.feature);
   const feature = w.registry.property(foi, 'feature')!.column;
   // Concurrent transactions generating the same FeatureOfInterest queue here, so that the later one finds
   // the row the earlier one committed instead of inserting a duplicate (read committed: the SELECT below
@@ -131,14 +148,8 @@ async function findOrCreateFoi(
       AND encoding_type = ${ENCODING}
     ORDER BY id LIMIT 1`);
   if (rows[0]) return rows[0].id;
-  const values: Record<string, unknown> = {
-    name: loc.name,
-    description: loc.description,
-    encodingType: ENCODING,
-    feature: loc.geo,
-  };
-  const columns = Object.entries(values).flatMap(([name, v]) =>
-    encodeProperty(w.registry.property(foi, name)!, v, fieldOf(f, name)),
+  const columns = Object.entries({ ...loc, encodingType: ENCODING, feature: values.feature }).flatMap(
+    ([name, v]) => encodeProperty(w.registry.property(foi, name)!, v, fieldOf(f, name)),
   );
   return insertRow(w, foi, columns, {}, f);
 }

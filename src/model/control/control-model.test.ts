@@ -27,15 +27,15 @@ test('migration 0006 starts with exactly the DDL of the Mapping entity', () => {
   );
 });
 
-test('migration 0007 starts with exactly the DDL of the DataSet entity', () => {
+test('migration 0008 starts with exactly the DDL of the Pipeline entity', () => {
   const migration = readFileSync(
-    new URL('../../store/migrations/0007-datasets.sql', import.meta.url),
+    new URL('../../store/migrations/0008-pipelines.sql', import.meta.url),
     'utf8',
   );
-  const generated = `-- Generated from the control model by scripts/generate-model-migration.ts\n${modelDdl(controlModel, ['DataSet'])}\n`;
+  const generated = `-- Generated from the control model by scripts/generate-model-migration.ts\n${modelDdl(controlModel, ['Pipeline'])}\n`;
   assert.ok(
     migration.startsWith(generated),
-    'regenerate with scripts/generate-model-migration.ts control DataSet',
+    'regenerate with scripts/generate-model-migration.ts control Pipeline',
   );
 });
 

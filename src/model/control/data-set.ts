@@ -10,7 +10,7 @@ export type DataSetStatus = (typeof DATA_SET_STATUSES)[number];
 
 /**
  * DataSet: a published unit of data in a DataPool, with the metadata the catalog takes (licence, keywords,
- * spatial and temporal coverage). Sinks and serving APIs come with pipelines.
+ * spatial and temporal coverage), the structure version of its records and its sinks. Pipelines fill it.
  */
 export const DataSet: EntityDef = {
   name: 'DataSet',
@@ -28,6 +28,11 @@ export const DataSet: EntityDef = {
     { name: 'keywords', type: 'jsonArray', column: 'keywords', required: true },
     { name: 'spatialCoverage', type: 'geometry', column: 'spatial_coverage', nullable: true },
     { name: 'temporalCoverage', type: 'timeInterval', column: 'temporal_coverage', nullable: true },
+    /**
+     * Where the dataset's records go: `{ "kind": "observations" | "features", …config }` each (checked at the
+     * API edge against the dataset's structure version by the sink kinds of src/pipeline/sinks).
+     */
+    { name: 'sinks', type: 'jsonArray', column: 'sinks', required: true },
     { name: 'status', type: 'string', column: 'status', required: true, allowedValues: DATA_SET_STATUSES },
     /** Why the last lifecycle transition was refused (null after a successful one). */
     { name: 'statusReason', type: 'string', column: 'status_reason', nullable: true },
@@ -43,6 +48,14 @@ export const DataSet: EntityDef = {
       required: true,
       storage: { kind: 'fk', column: 'data_pool_id' },
     },
+    {
+      name: 'dataStructureVersion',
+      target: 'DataStructureVersion',
+      inverse: 'dataSets',
+      many: false,
+      storage: { kind: 'fk', column: 'data_structure_version_id' },
+    },
+    { name: 'pipelines', target: 'Pipeline', inverse: 'dataSet', many: true, storage: { kind: 'inverse' } },
   ],
   unique: [['name'], ['identifier']],
 };

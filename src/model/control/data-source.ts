@@ -39,6 +39,13 @@ export const DataSource: EntityDef = {
       many: false,
       storage: { kind: 'fk', column: 'data_structure_version_id' },
     },
+    {
+      name: 'pipelines',
+      target: 'Pipeline',
+      inverse: 'dataSource',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
   ],
   unique: [['name']],
 };

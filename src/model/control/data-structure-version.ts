@@ -49,6 +49,13 @@ export const DataStructureVersion: EntityDef = {
       many: true,
       storage: { kind: 'inverse' },
     },
+    {
+      name: 'dataSets',
+      target: 'DataSet',
+      inverse: 'dataStructureVersion',
+      many: true,
+      storage: { kind: 'inverse' },
+    },
   ],
   unique: [['dataStructure', 'version']],
 };

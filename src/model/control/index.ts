@@ -6,11 +6,13 @@ import { DataSource } from './data-source.ts';
 import { DataStructure } from './data-structure.ts';
 import { DataStructureVersion } from './data-structure-version.ts';
 import { Mapping } from './mapping.ts';
+import { Pipeline } from './pipeline.ts';
 
-/** The control plane's own resources (issue 4): data pools and data structures with their versions. */
+/** The control plane's own resources (issue 4): data pools, data structures with their versions, data sources,
+ * mappings, datasets and pipelines. */
 export const controlModel: ModelDef = {
   name: 'control',
-  entities: [DataPool, DataStructure, DataStructureVersion, DataSource, Mapping, DataSet],
+  entities: [DataPool, DataStructure, DataStructureVersion, DataSource, Mapping, DataSet, Pipeline],
 };
 
 export const controlRegistry = createRegistry(controlModel);

@@ -36,6 +36,7 @@ export const Mapping: EntityDef = {
       required: true,
       storage: { kind: 'fk', column: 'target_version_id' },
     },
+    { name: 'pipelines', target: 'Pipeline', inverse: 'mapping', many: true, storage: { kind: 'inverse' } },
   ],
   unique: [['name']],
 };

@@ -32,6 +32,8 @@ export function columnsOf(p: PropertyDef): ColumnSpec[] {
       return [{ name: p.column, type: 'timestamptz', notNull }];
     case 'boolean':
       return [{ name: p.column, type: 'boolean', notNull }];
+    case 'integer':
+      return [{ name: p.column, type: 'bigint', notNull }];
     case 'timeInterval':
     case 'timeObject':
       return [

@@ -118,6 +118,8 @@ export async function importFile(
     );
   } catch (err) {
     if (err instanceof SinkFailure || (err as Error).name === 'AbortError') throw err;
+    // The records parsed before the bad spot are good: they go in, so `records` says exactly where to resume.
+    await flush();
     throw new BadRequestError(
       `The file is not valid ${config.format.toUpperCase()}: ${(err as Error).message}`,
       {

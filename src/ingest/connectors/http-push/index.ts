@@ -10,7 +10,8 @@ import { SourceFailure } from '../../source-failure.ts';
 
 /**
  * HTTP push: the source POSTs records to urbs. No transport here: the control plane mounts
- * `POST /api/v1/ingest/{sourceId}`, reads the key from the `X-Ingest-Key` header (or `?key=`) and hands
+ * `POST /api/v1/ingest/{sourceId}`, reads the key from the `X-Ingest-Key` header (never from the URL,
+ * which ends up in logs) and hands
  * key, content type and body to the receiver, which checks the key and returns the records.
  */
 export interface HttpPushConfig {

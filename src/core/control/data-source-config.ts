@@ -1,7 +1,6 @@
-import { BadRequestError } from '../../core/errors/bad-request.ts';
-import { DomainError, isDomainError } from '../../core/errors/domain-error.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { ConnectionResult, Connector, RawRecord } from '../../ingest/connector.ts';
+import { generatePushKey } from '../../ingest/connectors/http-push/index.ts';
 import { getConnector } from '../../ingest/connectors/index.ts';
 import {
   keepMaskedSecrets,
@@ -11,19 +10,25 @@ import {
   sealSecrets,
   secretPaths,
 } from '../../ingest/secrets.ts';
+import { BadRequestError } from '../errors/bad-request.ts';
+import { DomainError, isDomainError } from '../errors/domain-error.ts';
 
 /**
- * A data source's connector config between the wire and the table: checked by the connector's
+ * A data source's connector config between the API and the table: checked by the connector's
  * validateConfig (400 naming `config.<member>`), secrets sealed before storing (AES-256-GCM, SecretBox),
- * masked as `********` in every answer, and `********` sent back keeps the stored secret.
+ * masked as `********` in every answer, and `********` sent back keeps the stored secret. Opened (unsealed)
+ * configs exist only to run a connector or check an ingest key: they are never answered nor logged.
  */
-type Config = Record<string, unknown>;
+export type Config = Record<string, unknown>;
 
 /** The stored form of a config: its connector type and the config with secrets sealed. */
 export interface StoredConfig {
   type: string;
   sealed: Config;
 }
+
+/** The connector type whose sources authenticate pushes with a per-source key (`config.key`). */
+export const HTTP_PUSH = 'http-push';
 
 export function connectorOf(type: string): Connector<unknown> {
   const connector = getConnector(type);
@@ -87,7 +92,20 @@ export function prepareConfig(
   return sealSecrets(plain, schema, box);
 }
 
-function openStored(stored: StoredConfig, box: SecretBox): Config {
+/**
+ * A new http-push config without `key` gets a generated one (256 bits). The caller answers it exactly once
+ * (on create); every later answer shows `********`.
+ */
+export function withIngestKey(type: string, incoming: Config): { config: Config; key?: string } {
+  if (type !== HTTP_PUSH || incoming === null || typeof incoming !== 'object' || 'key' in incoming) {
+    return { config: incoming };
+  }
+  const key = generatePushKey();
+  return { config: { ...incoming, key }, key };
+}
+
+/** The stored config with its secrets opened (plain text): only for running a connector. */
+export function openStored(stored: StoredConfig, box: SecretBox): Config {
   const connector = getConnector(stored.type);
   return connector ? openSecrets(stored.sealed, connector.configSchema, box) : stored.sealed;
 }
@@ -99,7 +117,20 @@ export function maskedConfig(stored: StoredConfig): Config {
   return connector ? maskSecrets(stored.sealed, connector.configSchema) : {};
 }
 
-/** Opens the secrets and checks the config again, to run the (pull) connector with it. */
+/** Opens the secrets and checks the config again (a 400 naming `config.<member>` when it no longer passes). */
+export function openConfig(
+  stored: StoredConfig,
+  box: SecretBox,
+): { connector: Connector<unknown>; config: unknown } {
+  const connector = connectorOf(stored.type);
+  try {
+    return { connector, config: connector.validateConfig(openStored(stored, box)) };
+  } catch (err) {
+    throw inConfig(err);
+  }
+}
+
+/** The opened config of a pull connector; a push connector has nothing to connect to (400 on connectorType). */
 function runnable(stored: StoredConfig, box: SecretBox) {
   const connector = connectorOf(stored.type);
   if (connector.kind !== 'pull') {
@@ -108,11 +139,7 @@ function runnable(stored: StoredConfig, box: SecretBox) {
       { field: 'connectorType' },
     );
   }
-  try {
-    return { connector, config: connector.validateConfig(openStored(stored, box)) };
-  } catch (err) {
-    throw inConfig(err);
-  }
+  return { connector, config: openConfig(stored, box).config };
 }
 
 /** "Test connection": never a 5xx for an unreachable source; `field` names the config member at fault. */

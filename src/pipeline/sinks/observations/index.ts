@@ -1,0 +1,3 @@
+export type { ObservationsSinkConfig } from './observations-config.ts';
+export { observationsConfigSchema, validateObservationsConfig } from './observations-config.ts';
+export { observationsSink, prepareObservationsSink } from './observations-sink.ts';
