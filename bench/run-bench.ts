@@ -9,6 +9,7 @@ import { fmt } from './lib/stats.ts';
 import { startUrbs } from './lib/urbs-process.ts';
 import { copyLimit, createObservations, type IngestResult, singlePosts } from './scenarios/ingest.ts';
 import { mqttPublish } from './scenarios/mqtt-ingest.ts';
+import { pipelineRates } from './scenarios/pipeline.ts';
 import { loadObservations, queryLatencies } from './scenarios/query.ts';
 
 /**
@@ -16,8 +17,9 @@ import { loadObservations, queryLatencies } from './scenarios/query.ts';
  * in the same run (raw COPY into the same table, hand-written SQL for the same answer), because shared
  * machines are noisy. Creates and drops its own database on the server given by --database-url.
  */
-const USAGE = `usage: urbs bench [--database-url URL] [--scenarios ingest,query] [--observations N] [--datastreams N]
-                  [--posts N] [--batch-rows N] [--mqtt N] [--repetitions N] [--out FILE]`;
+const USAGE = `usage: urbs bench [--database-url URL] [--scenarios ingest,query,pipeline] [--observations N]
+                  [--datastreams N] [--posts N] [--batch-rows N] [--mqtt N] [--pipeline-records N]
+                  [--repetitions N] [--out FILE]`;
 
 export async function runBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -30,6 +32,7 @@ export async function runBench(argv: string[]): Promise<void> {
       posts: { type: 'string', default: '50000' },
       'batch-rows': { type: 'string', default: '200000' },
       mqtt: { type: 'string', default: '100000' },
+      'pipeline-records': { type: 'string', default: '20000' },
       repetitions: { type: 'string', default: '50' },
       out: { type: 'string' },
       help: { type: 'boolean' },
@@ -61,13 +64,20 @@ export async function runBench(argv: string[]): Promise<void> {
     log(
       `\n### Run ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${fmt(totalmem() / 2 ** 30)} GiB, PostgreSQL ${(await admin.query('SHOW server_version')).rows[0].server_version}\n`,
     );
+    // Measured once per run; the pipeline table reuses what the ingest table measured.
+    let copy: IngestResult | undefined;
+    let staMqtt: IngestResult | undefined;
+    const measureLimits = async () => {
+      copy ??= await copyLimit(dbUrl, client, fx, Number(values['batch-rows']));
+      if (urbs.mqttUrl)
+        staMqtt ??= await mqttPublish(urbs.mqttUrl, password, client, fx, Number(values.mqtt));
+    };
     if (scenarios.has('ingest')) {
-      const results: IngestResult[] = [];
-      results.push(await copyLimit(dbUrl, client, fx, Number(values['batch-rows'])));
+      await measureLimits();
+      const results: IngestResult[] = [copy!];
       results.push(await singlePosts(client, fx, Number(values.posts)));
       results.push(await createObservations(client, fx, Number(values['batch-rows'])));
-      if (urbs.mqttUrl)
-        results.push(await mqttPublish(urbs.mqttUrl, password, client, fx, Number(values.mqtt)));
+      if (staMqtt) results.push(staMqtt);
       const limit = results[0]!.perSecond;
       log('| ingest path | rows | observations/s | % of raw COPY | note |');
       log('| --- | ---: | ---: | ---: | --- |');
@@ -75,6 +85,21 @@ export async function runBench(argv: string[]): Promise<void> {
         log(
           `| ${r.name} | ${fmt(r.rows)} | ${fmt(r.perSecond)} | ${fmt((100 * r.perSecond) / limit, 1)} % | ${r.note ?? ''} |`,
         );
+    }
+    if (scenarios.has('pipeline')) {
+      const pipelines = await pipelineRates(client, Number(values['pipeline-records']), log);
+      if (pipelines.length > 0) {
+        await measureLimits();
+        const sta = staMqtt ? [{ ...staMqtt, name: `SensorThings: ${staMqtt.name} (urbs's broker)` }] : [];
+        const rows = [...sta, ...pipelines, copy!];
+        const base = staMqtt?.perSecond;
+        log('\n| path | records | records/s | % of STA MQTT ingest | note |');
+        log('| --- | ---: | ---: | ---: | --- |');
+        for (const r of rows)
+          log(
+            `| ${r.name} | ${fmt(r.rows)} | ${fmt(r.perSecond)} | ${base ? `${fmt((100 * r.perSecond) / base, 1)} %` : '—'} | ${r.note ?? ''} |`,
+          );
+      }
     }
     if (scenarios.has('query')) {
       const rows = Number(values.observations);
