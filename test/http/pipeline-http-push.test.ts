@@ -52,6 +52,29 @@ describe('pipeline from an HTTP push source', () => {
     assert.equal(status.status.state, 'stopped');
   });
 
+  test('a dry run of the whole pipeline shows outputs, sink results and rejections, writing nothing', async () => {
+    const records = [...parkingRecords(2), { ...parkingRecords(1, 0, 2)[0]!, free: 'n/a' }, { id: 'P9' }];
+    const res = await api.post(`/pipelines/${s.pipeline.id}/dry-run`, { records });
+    assert.equal(res.statusCode, 200, res.body);
+    const dry = res.json();
+    assert.deepEqual(dry.counts, { total: 4, out: 2, filtered: 0, rejected: 2 });
+    assert.equal(dry.outputs[0].value.availableSpotNumber, 0);
+    assert.deepEqual(dry.outputs[0].value.location, { type: 'Point', coordinates: [11.58, 50.92] });
+    // What each sink would make of the record: the features row, the Thing and Datastream of SensorThings.
+    assert.equal(dry.outputs[1].sinks.length, 2);
+    assert.match(JSON.stringify(dry.outputs[1].sinks[1]), /Parkhaus 2/);
+    assert.deepEqual(
+      dry.rejected.map((r: { index: number; stage: string }) => [r.index, r.stage]),
+      [
+        [2, 'mapping'],
+        [3, 'source-validation'],
+      ],
+    );
+    const nothing = (await api.get(`/pipelines/${s.pipeline.id}/status`)).json();
+    assert.deepEqual(nothing.counters, { in: 0, out: 0, filtered: 0, rejected: 0 });
+    assert.equal((await deadLetters(api, s.pipeline.id)).total, 0);
+  });
+
   test('release provisions the sinks and starts the pipeline', async () => {
     const res = await api.post(`/datasets/${s.dataSet.id}/release`);
     assert.equal(res.statusCode, 200, res.body);

@@ -2,7 +2,9 @@
  * The `observations` sink kind: mapped records become SensorThings Observations of Things and Datastreams
  * derived from their fields (docs/sinks-observations.md). Entities are found or created once and remembered
  * (identity-cache.ts); every batch's Observations go to the core in one `createObservations` call, which
- * handles partitions, generated FeaturesOfInterest, Datastream extents and MQTT events.
+ * handles partitions, generated FeaturesOfInterest, Datastream extents and MQTT events. Readings a
+ * Datastream already has (same phenomenonTime) are skipped first (skip-duplicates.ts): the sink is
+ * idempotent, so a batch delivered again adds nothing.
  */
 import type { WriteContext } from '../../../core/entities/context.ts';
 import { BadRequestError } from '../../../core/errors/bad-request.ts';
@@ -22,6 +24,7 @@ import {
 } from './resolve-datastreams.ts';
 import { resolveThings } from './resolve-things.ts';
 import { clearSinkState, createSinkState, type SinkState } from './sink-state.ts';
+import { withoutStoredReadings } from './skip-duplicates.ts';
 
 export const observationsSink: SinkKind<ObservationsSinkConfig> = {
   kind: 'observations',
@@ -70,7 +73,7 @@ async function writeBatch(w: WriteContext, s: SinkState, records: readonly SinkR
   const streams = await resolveDatastreams(w, s, needs);
   const field = (i: number) => `records[${items[i]!.record.index}]`;
   const fois = await resolveFois(w, s, derived, field);
-  const rows: ObservationRow[] = items.flatMap(({ derived: d }, i) =>
+  const rows = items.flatMap(({ derived: d }, i) =>
     d.observations.map((o) => ({
       datastreamId: streams.get(datastreamKey(things.get(d.key)!.id, o.rule))!,
       foiId: fois[i],
@@ -80,7 +83,9 @@ async function writeBatch(w: WriteContext, s: SinkState, records: readonly SinkR
       field: field(i),
     })),
   );
-  await createObservations(w, rows);
+  // At least once: a reading the Datastream already has (or an earlier record of the batch) is not stored again.
+  const fresh: ObservationRow[] = await withoutStoredReadings(w, rows);
+  await createObservations(w, fresh);
 }
 
 export function prepareObservationsSink(target: SinkTarget, config: ObservationsSinkConfig): PreparedSink {
