@@ -9,6 +9,7 @@ import {
   buildScenario,
   captureLogs,
   deadLetters,
+  expectAllWritten,
   featureIds,
   fixAndReplay,
   observationCount,
@@ -18,6 +19,7 @@ import {
   parkingRecords,
   pipelineStatus,
   recordAnswers,
+  releaseAndLand,
   type Scenario,
   waitForStatus,
 } from '../support/pipeline-scenario.ts';
@@ -129,19 +131,8 @@ describe('pipeline from an HTTP polling source', () => {
   });
 
   test('release starts polling: the records land in both sinks', async () => {
-    const res = await api.post(`/datasets/${s.dataSet.id}/release`);
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().status, 'AVAILABLE');
-    const status = await waitForStatus(
-      api,
-      s.pipeline.id,
-      (st) => st.state === 'running' && st.counters.in >= 20,
-    );
-    assert.deepEqual(status.counters, { in: 20, out: 20, filtered: 0, rejected: 0 });
-    const features = await featureIds(platform, token, String(s.dataSet.identifier));
-    assert.equal(features.size, 20);
+    const features = await releaseAndLand({ api, platform, token }, s, 20);
     assert.equal(features.get('P3')?.availableSpotNumber, 14);
-    assert.equal(await observationCount(platform, token), 20);
   });
 
   test('an unchanged body is not delivered again (skipUnchanged)', async () => {
@@ -162,13 +153,7 @@ describe('pipeline from an HTTP polling source', () => {
     assert.equal(features.size, 21);
     assert.equal(features.get('P21')?.availableSpotNumber, 0);
     assert.equal(features.get('P3')?.availableSpotNumber, 15);
-    assert.deepEqual((await pipelineStatus(api, s.pipeline.id)).counters, {
-      in: 41,
-      out: 41,
-      filtered: 0,
-      rejected: 0,
-    });
-    assert.equal(await observationCount(platform, token), 41);
+    await expectAllWritten({ api, platform, token }, s, 41);
   });
 
   test('stop and start: the stored checkpoint skips the body already delivered; new data arrives once', async () => {

@@ -9,6 +9,7 @@ import {
   buildScenario,
   captureLogs,
   deadLetters,
+  expectAllWritten,
   featureIds,
   fixAndReplay,
   observationCount,
@@ -16,6 +17,7 @@ import {
   parkingRecords,
   pipelineStatus,
   recordAnswers,
+  releaseAndLand,
   type Scenario,
   waitForStatus,
 } from '../support/pipeline-scenario.ts';
@@ -131,19 +133,8 @@ describe('pipeline from a SQL source (a second PostgreSQL database)', { skip }, 
   });
 
   test('release starts reading: every row lands in both sinks, in batches of 7', async () => {
-    const res = await api.post(`/datasets/${s.dataSet.id}/release`);
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().status, 'AVAILABLE');
-    const status = await waitForStatus(
-      api,
-      s.pipeline.id,
-      (st) => st.state === 'running' && st.counters.in >= 20,
-    );
-    assert.deepEqual(status.counters, { in: 20, out: 20, filtered: 0, rejected: 0 });
-    const features = await featureIds(platform, token, String(s.dataSet.identifier));
-    assert.equal(features.size, 20);
+    const features = await releaseAndLand({ api, platform, token }, s, 20);
     assert.equal(features.get('P3')?.availableSpotNumber, 14);
-    assert.equal(await observationCount(platform, token), 20);
   });
 
   test('a bad row goes to the dead letters; fixing the mapping and replaying writes it', async () => {
@@ -157,13 +148,7 @@ describe('pipeline from a SQL source (a second PostgreSQL database)', { skip }, 
     const features = await featureIds(platform, token, String(s.dataSet.identifier));
     assert.equal(features.size, 21);
     assert.equal(features.get('P21')?.availableSpotNumber, 0);
-    assert.deepEqual((await pipelineStatus(api, s.pipeline.id)).counters, {
-      in: 41,
-      out: 41,
-      filtered: 0,
-      rejected: 0,
-    });
-    assert.equal(await observationCount(platform, token), 41);
+    await expectAllWritten({ api, platform, token }, s, 41);
   });
 
   test('rows inserted while stopped arrive exactly once after the start (key checkpoint)', async () => {

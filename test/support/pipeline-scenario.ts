@@ -321,3 +321,37 @@ export function assertNoSecret(secrets: readonly string[], texts: Record<string,
     }
   }
 }
+
+/**
+ * Every record so far was written: the pipeline counted `n` in and out (none filtered or refused) and
+ * SensorThings holds `n` car-park Observations.
+ */
+export async function expectAllWritten(
+  c: { api: ControlClient; platform: TestPlatform; token: string },
+  s: Scenario,
+  n: number,
+): Promise<void> {
+  assert.deepEqual((await pipelineStatus(c.api, s.pipeline.id)).counters, {
+    in: n,
+    out: n,
+    filtered: 0,
+    rejected: 0,
+  });
+  assert.equal(await observationCount(c.platform, c.token), n);
+}
+
+/** Releases the dataset and waits until its running pipeline wrote `n` records to both sinks. */
+export async function releaseAndLand(
+  c: { api: ControlClient; platform: TestPlatform; token: string },
+  s: Scenario,
+  n: number,
+): Promise<Map<string, Record<string, unknown>>> {
+  const res = await c.api.post(`/datasets/${s.dataSet.id}/release`);
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.json().status, 'AVAILABLE');
+  await waitForStatus(c.api, s.pipeline.id, (st) => st.state === 'running' && st.counters.in >= n);
+  await expectAllWritten(c, s, n);
+  const features = await featureIds(c.platform, c.token, String(s.dataSet.identifier));
+  assert.equal(features.size, n);
+  return features;
+}
