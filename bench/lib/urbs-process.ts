@@ -22,7 +22,11 @@ export async function startUrbs(
   const dataDir = await mkdtemp(join(tmpdir(), 'urbs-bench-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'start', '--port', '0', '--mqtt-port', '0', '--data-dir', dataDir, '--database-url', databaseUrl],
+    [
+      // e.g. URBS_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
+      ...(process.env.URBS_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+      BIN,
+      'start', '--port', '0', '--mqtt-port', '0', '--data-dir', dataDir, '--database-url', databaseUrl],
     {
       env: { ...process.env, URBS_ADMIN_PASSWORD: adminPassword, URBS_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

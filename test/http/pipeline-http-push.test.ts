@@ -81,6 +81,17 @@ describe('pipeline from an HTTP push source', () => {
     assert.equal(res.json().status, 'AVAILABLE');
     await waitForStatus(api, s.pipeline.id, (st) => st.state === 'running');
     assert.equal((await api.get(`/pipelines/${s.pipeline.id}`)).json().desiredState, 'RUNNING');
+    // The dataset says where it is served; both entry points answer.
+    const servedBy = res.json().servedBy as { api: string; href: string }[];
+    assert.deepEqual(
+      servedBy.map((x) => x.api),
+      ['ogc-features', 'sensorthings'],
+    );
+    assert.equal(servedBy[0]!.href, `/ogc/collections/${s.dataSet.identifier}`);
+    for (const { href } of servedBy) {
+      const got = await platform.app.inject({ url: href, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(got.statusCode, 200, `${href}: ${got.body}`);
+    }
   });
 
   test('good records land in both sinks, a bad one in the dead letters', async () => {
@@ -140,6 +151,7 @@ describe('pipeline from an HTTP push source', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     assert.equal(ogc.statusCode, 404);
+    assert.deepEqual(res.json().servedBy, []);
     assert.equal(await observationCount(platform, token), 26);
   });
 });

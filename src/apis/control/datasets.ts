@@ -12,6 +12,7 @@ import { requireLinked } from '../../core/entities/write-rows.ts';
 import { BadRequestError } from '../../core/errors/bad-request.ts';
 import { DATA_SET_STATUSES } from '../../model/control/data-set.ts';
 import { controlRegistry } from '../../model/control/index.ts';
+import { servedApis } from '../../pipeline/sinks/served-by.ts';
 import { sinkKindNames } from '../../pipeline/sinks/sink-kinds.ts';
 import type { ListSpec } from './list-query.ts';
 import { apiBase, type ControlDeps, contextOf, listOf, toWire } from './resource-routes.ts';
@@ -97,10 +98,23 @@ const item = {
     ...writable,
     status: { type: 'string', enum: DATA_SET_STATUSES },
     statusReason: { ...nullableString, description: 'why the last lifecycle transition was refused' },
+    servedBy: {
+      type: 'array',
+      description: 'where the released dataset can be read, one entry per sink (empty before the release)',
+      items: {
+        type: 'object',
+        properties: {
+          api: { type: 'string', enum: ['ogc-features', 'sensorthings'] },
+          href: { type: 'string' },
+          sinkIndex: { type: 'integer' },
+        },
+        required: ['api', 'href', 'sinkIndex'],
+      },
+    },
     createdAt: timestamp,
     updatedAt: timestamp,
   },
-  required: ['id', 'name', 'identifier', 'dataPoolId', 'openData', 'keywords', 'sinks', 'status'],
+  required: ['id', 'name', 'identifier', 'dataPoolId', 'openData', 'keywords', 'sinks', 'status', 'servedBy'],
 };
 const LIST: ListSpec = {
   sortable: ['name', 'identifier', 'status', 'createdAt', 'updatedAt', 'id'],
@@ -182,10 +196,27 @@ async function checkSinksAfter(w: WriteContext, id: number | undefined, body: Se
 
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
 
+/** The wire form plus `servedBy`, with links into the tenant tree the request came through. */
+function withServedBy(request: FastifyRequest, wire: Record<string, unknown>): Record<string, unknown> {
+  const tree = apiBase(request).slice(0, -'/api/v1'.length);
+  const served = servedApis({
+    id: Number(wire.id),
+    identifier: String(wire.identifier),
+    status: String(wire.status),
+    sinks: (wire.sinks as { kind?: unknown }[]) ?? [],
+  });
+  return {
+    ...wire,
+    servedBy: served.map((s) => ({ api: s.api, href: `${tree}${s.path}`, sinkIndex: s.sinkIndex })),
+  };
+}
+
 export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
   const tags = ['DataSet'];
   const one = (request: FastifyRequest, id: number) =>
-    readEntity(deps.read, contextOf(request), [{ entity: SET, id }], {}).then(toWire);
+    readEntity(deps.read, contextOf(request), [{ entity: SET, id }], {}).then((r) =>
+      withServedBy(request, toWire(r)),
+    );
   const write = <T>(request: FastifyRequest, fn: (w: WriteContext) => Promise<T>) =>
     deps.entities.write(contextOf(request), fn);
   const route = (summary: string, extra: Record<string, unknown>) => ({
@@ -198,7 +229,10 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       querystring: listQuerySchema(LIST.sortable),
       response: { 200: pageSchema(item), ...problems(400) },
     }),
-    (request) => listOf(deps.read, request, SET, LIST),
+    async (request) => {
+      const page = await listOf(deps.read, request, SET, LIST);
+      return { ...page, items: page.items.map((wire) => withServedBy(request, wire)) };
+    },
   );
 
   app.get(
