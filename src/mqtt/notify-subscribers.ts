@@ -15,7 +15,7 @@ import type { IndexedTopic, SubscriptionIndex } from './subscription-index.ts';
  * - `v1.1/{Set}({id})/{property}`: `{"property": value}` after an update that changed it;
  * - `v1.1/{Set}({id})/{NavigationSet}`: entities created in (or moved into) that set, found through the
  *   event's to-one `links`; junction relations (Things ↔ Locations …) need one lookup per event batch, and
- *   only while such a topic is subscribed.
+ *   only while such a topic is subscribed; an existing entity linked by `$ref` comes with `linkedTo`.
  * Deletes are not notified (the standard defines no message for them). Topics carry the tenant
  * (`t/{tenant}/…`), so an event of one tenant never matches a topic of another.
  */
@@ -57,6 +57,11 @@ export function notifySubscribers(deps: NotifyDeps): ChangeListener {
         if (targetId == null || (ev.op === 'update' && !ev.changed?.includes(relation))) continue;
         const r = registry.relation(entity, relation);
         if (r) for (const t of index.navigation(ev.tenant, r.target, targetId, r.inverse)) send(t);
+      }
+      if (ev.linkedTo) {
+        // A new association link: the entity joined the owner's navigation set.
+        const to = ev.linkedTo;
+        for (const t of index.navigation(ev.tenant, to.entity, to.id, to.relation)) send(t);
       }
       if (ev.op === 'create') {
         const topics = [...index.junctions(ev.tenant, entity.name)];

@@ -106,6 +106,34 @@ for (const kind of storeKinds()) {
       assert.deepEqual(got, (await f.sta('GET', `Locations(${res.body['@iot.id']})`)).body);
     });
 
+    test('navigation set over a junction: an existing Location linked with $ref', async () => {
+      const topic = `v1.1/Things(${f.thing})/Locations`;
+      await subscribe(alice, topic);
+      const loc = await f.sta('POST', 'Locations', {
+        name: 'depot',
+        description: 'where it stays overnight',
+        encodingType: 'application/geo+json',
+        location: { type: 'Point', coordinates: [8.6, 49.2] },
+      });
+      assert.equal(loc.status, 201);
+      const link = await f.sta('POST', `Things(${f.thing})/Locations/$ref`, {
+        '@iot.id': loc.body['@iot.id'],
+      });
+      assert.ok(link.status === 201 || link.status === 204, JSON.stringify(link.body));
+      const got = await alice.nextJson(topic);
+      assert.deepEqual(got, (await f.sta('GET', `Locations(${loc.body['@iot.id']})`)).body);
+      // The other end: the Thing joined the Location's Things.
+      const back = `v1.1/Locations(${loc.body['@iot.id']})/Things`;
+      await subscribe(alice, back);
+      const other = await f.sta('POST', 'Things', { name: 'second lamp', description: 'x' });
+      await f.sta('POST', `Locations(${loc.body['@iot.id']})/Things/$ref`, {
+        '@iot.id': other.body['@iot.id'],
+      });
+      const thing = await alice.nextJson(back);
+      assert.equal(thing['@iot.id'], other.body['@iot.id']);
+      await alice.client.unsubscribeAsync([topic, back]);
+    });
+
     test('entity and property topics: updates; a property topic only when that property changed', async () => {
       const created = await f.sta('POST', 'Things', { name: 'bench', description: 'wooden' });
       const id = created.body['@iot.id'];

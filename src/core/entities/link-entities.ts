@@ -31,8 +31,20 @@ export async function linkEntities(
   await requireEntity(w, entity, id);
   await requireLinked(w, w.registry.entity(relation.target), targetId, '@iot.id');
   await addLinks(w, entity, id, relation, [targetId]);
-  // fk and inverse links are updates of the entity holding the key and emitted there; junction rows here.
-  if (isJunction(relation)) await emitLinkUpdate(w, entity, id, relation);
+  // fk and inverse links are updates of the entity holding the key and emitted there; junction rows here,
+  // on both ends, so subscribers of the navigation set (`Things(1)/Locations`) get the linked entity.
+  if (isJunction(relation)) {
+    await emitLinkUpdate(w, entity, id, relation);
+    const target = w.registry.entity(relation.target);
+    const row = await readRow(w, target, targetId);
+    if (row) {
+      emit(w, target, 'update', targetId, {
+        ...decodeRecord(target, row),
+        changed: [relation.inverse],
+        linkedTo: { entity: entity.name, id, relation: relation.name },
+      });
+    }
+  }
 }
 
 /**

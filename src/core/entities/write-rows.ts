@@ -61,7 +61,7 @@ export function emit(
   entity: EntityDef,
   op: ChangeEvent['op'],
   id: number,
-  extra: Partial<Pick<ChangeEvent, 'record' | 'links' | 'changed'>> = {},
+  extra: Partial<Pick<ChangeEvent, 'record' | 'links' | 'changed' | 'linkedTo'>> = {},
 ): void {
   w.events.push({ model: w.registry.model.name, tenant: w.tenant, entity: entity.name, id, op, ...extra });
 }

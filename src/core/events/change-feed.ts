@@ -16,6 +16,11 @@ export interface ChangeEvent {
   links?: Record<string, number | null>;
   /** Names of the properties a PATCH changed (updates only). */
   changed?: string[];
+  /**
+   * Set on the target of a new association link (`POST Things(1)/Locations/$ref {"@iot.id": 5}` gives
+   * Location 5 `{ entity: 'Thing', id: 1, relation: 'Locations' }`): the entity joined that navigation set.
+   */
+  linkedTo?: { entity: string; id: number; relation: string };
 }
 
 export type ChangeListener = (events: readonly ChangeEvent[]) => void;
