@@ -21,6 +21,11 @@ export interface Config {
   tokenTtlSeconds: number;
   /** SensorThings paging and counting. */
   sta: { defaultTop: number; maxTop: number; countEstimateAbove: number };
+  /**
+   * How long a node's claim on a pull pipeline lasts without renewal (ms; default 30 s): with several urbs
+   * nodes, a pipeline whose node died is taken over after at most this long.
+   */
+  pipelineLeaseMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -69,5 +74,6 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
         1_000_000,
       ),
     },
+    pipelineLeaseMs: positiveInt('URBS_PIPELINE_LEASE_MS', env.URBS_PIPELINE_LEASE_MS, 30_000),
   };
 }

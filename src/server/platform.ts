@@ -35,6 +35,8 @@ export interface Platform {
   url: string;
   /** Where modules that reference DataStructureVersions register their "in use" check. */
   structureUsage: StructureUsage;
+  /** This process's name in pipeline leases and pipeline status answers. */
+  pipelineNode: string;
   /** `mqtt://host:port` of the embedded broker, when it runs. */
   mqttUrl?: string;
   /** Drains open requests, then closes the database cleanly. Idempotent. */
@@ -90,6 +92,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       store,
       entities,
       openSource: (db, tenant, id) => openDataSource(db, tenant, id, box),
+      ...(config.pipelineLeaseMs ? { leaseMs: config.pipelineLeaseMs } : {}),
     });
     pipelineRuntime = runtime;
     // The control plane has its own registry and change feed (nothing subscribes to it yet).
@@ -165,6 +168,7 @@ export async function startPlatform(config: Config, options: StartOptions = {}):
       store,
       structureUsage,
       url,
+      pipelineNode: runtime.node,
       ...(broker ? { mqttUrl: broker.endpoint } : {}),
       close: () => {
         closing ??= (async () => {

@@ -57,6 +57,7 @@ class RecordingRuntime implements PipelineRuntime {
       sourceId,
       pipelineId,
       state: 'stopped',
+      node: null,
       counters,
       lastError: null,
       lastErrorAt: null,

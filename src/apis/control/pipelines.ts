@@ -69,6 +69,7 @@ const statusSchema = {
   properties: {
     pipelineId: { type: 'integer' },
     state: { type: 'string', enum: ['stopped', 'starting', 'running', 'error'] },
+    node: { ...nullableString, description: 'the urbs process running it (host/pid/…), when one does' },
     counters,
     lastError: nullableString,
     lastErrorAt: timestamp,

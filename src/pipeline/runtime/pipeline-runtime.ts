@@ -6,10 +6,17 @@
  * pipeline's `batchSize`. A source is acknowledged only when its records are committed, so stopping,
  * restarting or crashing loses nothing: unacknowledged records are delivered again.
  *
+ * With several urbs nodes on one database, a pipeline with a pull source runs on one node at a time: the
+ * node holds a lease (table ctl_pipeline_leases) and renews it; a node that dies loses its leases and the
+ * others take the pipelines over. Push pipelines run on every node (records reach whichever node the client
+ * talks to). Each node also follows, on the same timer, stops and changes made through another node.
+ *
  * A change of the pipeline or its mapping raises the pipeline's version; each batch reads the version in
  * its transaction, and the runner reloads before the next batch. Errors never escape: they become state
  * `error` with `lastError` (also stored, for other processes and after a restart), and sources retry.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { EntityService } from '../../core/entities/entity-service.ts';
 import { DomainError } from '../../core/errors/domain-error.ts';
 import { sql } from '../../core/query/sql.ts';
@@ -56,6 +63,12 @@ export interface RuntimeDeps {
   openSource(db: Queryable, tenant: string, sourceId: number): Promise<OpenedSource>;
   /** Where pipeline events are logged (also settable later with `setLog`, once the app logger exists). */
   log?: RuntimeLog;
+  /**
+   * How long a node's claim on a pull pipeline lasts without renewal (default 30 s; renewed every third
+   * of it). Also how often a node follows stops and changes made through another node, and adopts
+   * pipelines whose node went away.
+   */
+  leaseMs?: number;
 }
 
 interface Pending {
@@ -149,8 +162,17 @@ class Runner {
     }
   }
 
+  /** Called on every state change (the lease row shows it to other nodes). */
+  onState: ((state: PipelineState) => void) | undefined;
+  /** Whether this runner holds the pipeline's lease (a pull source runs on one node only). */
+  leased = false;
+
   setState(state: PipelineState): void {
-    if (!this.#stopped || state === 'stopped') this.state = state;
+    if (this.#stopped && state !== 'stopped') return;
+    if (this.state !== state) {
+      this.state = state;
+      this.onState?.(state);
+    }
   }
 
   /** Records a failure: state `error`, `lastError` here and in the database (best effort). */
@@ -216,12 +238,17 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
   invalidate(tenant: string, pipelineIds: readonly number[]): void;
   /** Whether the pipeline runs in this process. */
   isRunning(tenant: string, pipelineId: number): boolean;
+  /** This process's name in pipeline leases and status answers (host/pid/random). */
+  readonly node: string;
   setLog(log: RuntimeLog): void;
 } {
   const runners = new Map<string, Runner>();
   /** Starts and stops of one pipeline happen one after the other. */
   const transitions = new Map<string, Promise<unknown>>();
   let closed = false;
+  const node = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const leaseMs = deps.leaseMs ?? 30_000;
+  const leaseSeconds = leaseMs / 1000;
 
   function serial<T>(k: string, fn: () => Promise<T>): Promise<T> {
     const prev = transitions.get(k) ?? Promise.resolve();
@@ -230,6 +257,35 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
     return next.finally(() => {
       if (transitions.get(k) === next) transitions.delete(k);
     });
+  }
+
+  /** Takes the pipeline's lease if it is free, expired or already ours; false when another node runs it. */
+  async function acquire(tenant: string, id: number): Promise<boolean> {
+    const { rows } = await deps.store.query<{ node: string }>(sql`
+      INSERT INTO ctl_pipeline_leases AS l (pipeline_id, tenant_id, node, lease_until, state)
+      VALUES (${id}, ${tenant}, ${node}, now() + make_interval(secs => ${leaseSeconds}), 'starting')
+      ON CONFLICT (pipeline_id) DO UPDATE SET node = EXCLUDED.node, lease_until = EXCLUDED.lease_until,
+        state = EXCLUDED.state
+      WHERE l.node = EXCLUDED.node OR l.lease_until < now()
+      RETURNING node`);
+    return rows.length === 1;
+  }
+
+  async function release(tenant: string, id: number): Promise<void> {
+    await deps.store
+      .query(sql`DELETE FROM ctl_pipeline_leases
+        WHERE pipeline_id = ${id} AND tenant_id = ${tenant} AND node = ${node}`)
+      .catch(() => {});
+  }
+
+  function showState(runner: Runner) {
+    runner.onState = (state) => {
+      if (!runner.leased) return;
+      deps.store
+        .query(sql`UPDATE ctl_pipeline_leases SET state = ${state}
+          WHERE pipeline_id = ${runner.id} AND node = ${node}`)
+        .catch(() => {});
+    };
   }
 
   async function startRunner(tenant: string, id: number): Promise<void> {
@@ -245,17 +301,27 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
         { field: 'dataSetId' },
       );
     }
-    const runner = new Runner(deps, loadPipeline(def));
-    runners.set(k, runner);
-    let opened: OpenedSource;
+    const loaded = loadPipeline(def);
+    let opened: OpenedSource | undefined;
+    let openError: unknown;
     try {
       opened = await deps.openSource(deps.store, tenant, def.dataSourceId);
     } catch (err) {
-      await runner.fail(`opening DataSource ${def.dataSourceId} failed: ${errorMessage(err)}`);
+      openError = err;
+    }
+    const pull = opened?.connector.kind === 'pull';
+    // A pull source is read by one node only: without the lease, another node runs this pipeline.
+    if (pull && !(await acquire(tenant, id))) return;
+    const runner = new Runner(deps, loaded);
+    runner.leased = pull;
+    showState(runner);
+    runners.set(k, runner);
+    if (!opened) {
+      await runner.fail(`opening DataSource ${def.dataSourceId} failed: ${errorMessage(openError)}`);
       return;
     }
     const sourceName = `DataSource ${def.dataSourceId}${opened.name ? ` (${opened.name})` : ''}`;
-    if (opened.connector.kind === 'push') {
+    if (!pull) {
       runner.setState('running');
     } else {
       const connector = opened.connector as PullConnector<unknown>;
@@ -274,7 +340,7 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
         },
       );
     }
-    deps.log?.info({ pipelineId: id, tenant, source: def.dataSourceId }, 'pipeline started');
+    deps.log?.info({ pipelineId: id, tenant, source: def.dataSourceId, node }, 'pipeline started');
   }
 
   async function stopRunner(tenant: string, id: number): Promise<void> {
@@ -283,14 +349,91 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
     if (!runner) return;
     runners.delete(k);
     await runner.stop();
-    deps.log?.info({ pipelineId: id, tenant }, 'pipeline stopped');
+    if (runner.leased) await release(tenant, id);
+    deps.log?.info({ pipelineId: id, tenant, node }, 'pipeline stopped');
   }
+
+  /** Starts every pipeline that should run here: desired RUNNING, dataset AVAILABLE, lease free. */
+  async function adopt(): Promise<void> {
+    const { rows } = await deps.store.query<{ id: number; tenant_id: string }>(sql`
+      SELECT p.id, p.tenant_id FROM ctl_pipelines p
+      JOIN ctl_data_sets d ON d.id = p.data_set_id
+      LEFT JOIN ctl_pipeline_leases l ON l.pipeline_id = p.id
+      WHERE p.desired_state = 'RUNNING' AND d.status = 'AVAILABLE'
+        AND (l.pipeline_id IS NULL OR l.node = ${node} OR l.lease_until < now())
+      ORDER BY p.id`);
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (runners.has(key(r.tenant_id, id))) continue;
+      await serial(key(r.tenant_id, id), () => startRunner(r.tenant_id, id)).catch((err) =>
+        deps.log?.error({ pipelineId: id, reason: errorMessage(err) }, 'pipeline did not start'),
+      );
+    }
+  }
+
+  /**
+   * One round of the timer: renew our leases (stopping what we lost), follow stops, deletes and changes
+   * made through other nodes, and adopt pipelines nobody runs.
+   */
+  async function maintain(): Promise<void> {
+    const local = [...runners.values()];
+    const leased = local.filter((r) => r.leased).map((r) => r.id);
+    if (leased.length > 0) {
+      const { rows } = await deps.store.query<{ pipeline_id: number }>(sql`
+        UPDATE ctl_pipeline_leases SET lease_until = now() + make_interval(secs => ${leaseSeconds})
+        WHERE node = ${node} AND pipeline_id = ANY(${leased.map(String)}::bigint[])
+        RETURNING pipeline_id`);
+      const kept = new Set(rows.map((r) => Number(r.pipeline_id)));
+      for (const r of local) {
+        if (r.leased && !kept.has(r.id)) {
+          deps.log?.warn({ pipelineId: r.id, node }, 'pipeline lease lost; another node runs it');
+          r.leased = false;
+          await serial(key(r.tenant, r.id), () => stopRunner(r.tenant, r.id));
+        }
+      }
+    }
+    if (local.length > 0) {
+      const { rows } = await deps.store.query<{ id: number; desired_state: string; version: number }>(sql`
+        SELECT p.id, p.desired_state, p.version FROM ctl_pipelines p
+        JOIN ctl_data_sets d ON d.id = p.data_set_id AND d.status = 'AVAILABLE'
+        WHERE p.id = ANY(${local.map((r) => String(r.id))}::bigint[])`);
+      const wanted = new Map(rows.map((r) => [Number(r.id), r]));
+      for (const r of local) {
+        const w = wanted.get(r.id);
+        if (w?.desired_state !== 'RUNNING') {
+          await serial(key(r.tenant, r.id), () => stopRunner(r.tenant, r.id));
+        } else if (Number(w.version) !== r.loaded.def.version) {
+          r.stale = true;
+        }
+      }
+    }
+    await adopt();
+  }
+
+  let ticking = false;
+  const timer = setInterval(
+    () => {
+      if (ticking || closed) return;
+      ticking = true;
+      maintain()
+        .catch((err) => deps.log?.warn({ reason: errorMessage(err) }, 'pipeline maintenance failed'))
+        .finally(() => {
+          ticking = false;
+        });
+    },
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
+  timer.unref();
 
   async function counters(tenant: string, id: number) {
     const { rows } = await deps.store.query<Record<string, unknown>>(sql`
       SELECT p.id, s.records_in, s.records_out, s.records_filtered, s.records_rejected, s.last_batch_at,
-             s.lag_ms, s.last_error, s.last_error_at
-      FROM ctl_pipelines p LEFT JOIN ctl_pipeline_stats s ON s.pipeline_id = p.id
+             s.lag_ms, s.last_error, s.last_error_at,
+             CASE WHEN l.lease_until > now() THEN l.node END AS lease_node,
+             CASE WHEN l.lease_until > now() THEN l.state END AS lease_state
+      FROM ctl_pipelines p
+      LEFT JOIN ctl_pipeline_stats s ON s.pipeline_id = p.id
+      LEFT JOIN ctl_pipeline_leases l ON l.pipeline_id = p.id
       WHERE p.tenant_id = ${tenant} AND p.id = ${id}`);
     return rows[0];
   }
@@ -330,9 +473,11 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
       };
       const storedError = (row.last_error as string | null) ?? null;
       const storedAt = (row.last_error_at as string | null) ?? null;
+      const elsewhere = !runner && row.lease_node ? (row.lease_state as PipelineState) : undefined;
       return {
         pipelineId: id,
-        state: runner?.state ?? 'stopped',
+        state: runner?.state ?? elsewhere ?? 'stopped',
+        node: runner ? node : ((row.lease_node as string | null) ?? null),
         counters: c,
         lastError: runner?.lastError ?? storedError,
         lastErrorAt: runner?.lastErrorAt ?? storedAt,
@@ -350,22 +495,13 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
     },
 
     async resumeAll() {
-      const { rows } = await deps.store.query<{ id: number; tenant_id: string }>(sql`
-        SELECT p.id, p.tenant_id FROM ctl_pipelines p JOIN ctl_data_sets d ON d.id = p.data_set_id
-        WHERE p.desired_state = 'RUNNING' AND d.status = 'AVAILABLE' ORDER BY p.id`);
-      for (const r of rows) {
-        const id = Number(r.id);
-        await serial(key(r.tenant_id, id), () => startRunner(r.tenant_id, id)).catch((err) =>
-          deps.log?.error({ pipelineId: id, reason: errorMessage(err) }, 'pipeline did not start'),
-        );
-      }
+      await adopt();
     },
 
     async close() {
       closed = true;
-      const all = [...runners.values()];
-      runners.clear();
-      await Promise.allSettled(all.map((r) => r.stop()));
+      clearInterval(timer);
+      await Promise.allSettled([...runners.values()].map((r) => stopRunner(r.tenant, r.id)));
     },
 
     async runOnce(tenant, id, items) {
@@ -394,6 +530,8 @@ export function createPipelineRuntime(deps: RuntimeDeps): PipelineRuntime & {
     setLog(log) {
       deps.log = log;
     },
+
+    node,
   };
 }
 

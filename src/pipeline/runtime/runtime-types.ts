@@ -19,6 +19,8 @@ export interface PipelineCounters {
 export interface PipelineStatus {
   pipelineId: number;
   state: PipelineState;
+  /** The urbs process running it (host/pid/…), when one does. */
+  node: string | null;
   counters: PipelineCounters;
   /** The reason of the last failure (source or write), secrets masked; kept until the next failure. */
   lastError: string | null;
