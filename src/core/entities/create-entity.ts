@@ -76,6 +76,7 @@ async function insertToMany(w: WriteContext, p: ParsedEntity, id: number): Promi
     const target = w.registry.entity(r.target);
     const inverse = w.registry.inverseOf(p.entity, r);
     const links: number[] = [];
+    if (r.storage.kind === 'inverse' && (await insertChildrenAtOnce(w, values, inverse, id))) continue;
     for (const v of values) {
       if (v.kind === 'link') {
         await requireLinked(w, target, v.id, v.field);
@@ -88,4 +89,33 @@ async function insertToMany(w: WriteContext, p: ParsedEntity, id: number): Promi
     }
     await addLinks(w, p.entity, id, r, links);
   }
+}
+
+/**
+ * New children of an inverse relation in one bulk insert when the model has one for their type (a
+ * Datastream's inline Observations): their own to-one targets first, then all rows at once, then their
+ * to-many children. False (nothing done) when they are not all new or their type has no bulk insert.
+ */
+async function insertChildrenAtOnce(
+  w: WriteContext,
+  values: ParsedEntity['toMany'] extends Map<string, infer V> ? V : never,
+  inverse: RelationDef,
+  parentId: number,
+): Promise<boolean> {
+  const hooks = hooksFor(w);
+  if (!hooks.insertMany || values.length < 2) return false;
+  const bodies: ParsedEntity[] = [];
+  for (const v of values) {
+    if (v.kind !== 'create' || !hooks.insertsMany?.(v.body.entity)) return false;
+    bodies.push(v.body);
+  }
+  const fks: Record<string, number | null>[] = [];
+  for (const b of bodies) {
+    const own = await resolveToOne(w, b);
+    own[inverse.name] = parentId;
+    fks.push(own);
+  }
+  const ids = await hooks.insertMany(w, bodies, fks);
+  for (const [i, b] of bodies.entries()) await insertToMany(w, b, ids[i]!);
+  return true;
 }

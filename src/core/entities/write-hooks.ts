@@ -22,6 +22,17 @@ export interface WriteHooks {
     parsed: ParsedEntity,
     fks: Record<string, number | null>,
   ): Promise<number | undefined>;
+  /** Whether `insertMany` takes new entities of this type (then a deep insert's children go in at once). */
+  insertsMany?(entity: EntityDef): boolean;
+  /**
+   * Inserts several new entities of one type at once (a deep insert's inline children, e.g. a Datastream's
+   * Observations), `fks[i]` belonging to `parsed[i]`; returns the ids in order.
+   */
+  insertMany?(
+    w: WriteContext,
+    parsed: readonly ParsedEntity[],
+    fks: readonly Record<string, number | null>[],
+  ): Promise<number[]>;
   /** After junction links `entity(id) → relation → targetIds` were added (create, update or $ref). */
   afterLinked?(
     w: WriteContext,

@@ -33,16 +33,25 @@ export async function insertObservation(
   p: ParsedEntity,
   fks: Record<string, number | null>,
 ): Promise<number> {
-  const ids = await createObservations(w, [
-    {
+  return (await insertObservations(w, [p], [fks]))[0]!;
+}
+
+/** A deep insert's inline Observations (e.g. `POST Datastreams` with 1,000 of them) in one bulk write. */
+export async function insertObservations(
+  w: WriteContext,
+  ps: readonly ParsedEntity[],
+  fks: readonly Record<string, number | null>[],
+): Promise<number[]> {
+  return createObservations(
+    w,
+    ps.map((p, i) => ({
       ...(p.values as { result: unknown }),
-      datastreamId: fks.Datastream ?? undefined,
-      multiDatastreamId: fks.MultiDatastream ?? undefined,
-      foiId: fks.FeatureOfInterest ?? undefined,
+      datastreamId: fks[i]!.Datastream ?? undefined,
+      multiDatastreamId: fks[i]!.MultiDatastream ?? undefined,
+      foiId: fks[i]!.FeatureOfInterest ?? undefined,
       field: p.field,
-    },
-  ]);
-  return ids[0]!;
+    })),
+  );
 }
 
 /** The stream ids an update leaves the Observation with. */

@@ -18,6 +18,7 @@ import {
   beforeObservationUpdate,
   checkObservationStream,
   insertObservation,
+  insertObservations,
 } from './observation-rules.ts';
 
 /**
@@ -38,6 +39,9 @@ function checkCreate(p: ParsedEntity, implied: RelationDef | undefined): void {
 async function insert(w: WriteContext, p: ParsedEntity, fks: Record<string, number | null>) {
   return p.entity.name === 'Observation' ? insertObservation(w, p, fks) : undefined;
 }
+
+/** Inline Observations of a deep insert go in with one bulk write. */
+const insertsMany = (entity: EntityDef) => entity.name === 'Observation';
 
 async function beforeUpdate(w: WriteContext, p: ParsedEntity, id: number, before: Row): Promise<void> {
   if (p.entity.name === 'Observation') await beforeObservationUpdate(w, p, id, before);
@@ -78,6 +82,8 @@ export const sensingWriteHooks: WriteHooks = {
   serverFilled,
   checkCreate,
   insert,
+  insertsMany,
+  insertMany: insertObservations,
   afterLinked: afterLocationsLinked,
   checkLinkChange: checkMultiDatastreamLink,
   beforeUpdate,

@@ -99,6 +99,46 @@ describe('STA conformance: create, update, delete (18-088 §10)', () => {
       assert.match(f1.encodingType, /geo\+json/);
     });
 
+    test('a deep insert with many inline Observations keeps their order, FeaturesOfInterest and links', async () => {
+      const feature = { ...EXAMPLES.FeatureOfInterest, name: 'kerb', feature: point(7.1, 51.2) };
+      const observations = Array.from({ length: 300 }, (_, i) => ({
+        result: i,
+        phenomenonTime: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(),
+        // Every 100th brings its own FeatureOfInterest; every 50th links an existing one.
+        ...(i % 100 === 7 ? { FeatureOfInterest: { ...feature, name: `kerb ${i}` } } : {}),
+      }));
+      const foi = await sta.create('FeaturesOfInterest', { ...feature, name: 'existing kerb' });
+      for (let i = 25; i < 300; i += 50)
+        Object.assign(observations[i]!, { FeatureOfInterest: { '@iot.id': foi } });
+      const res = await sta.post(
+        'Datastreams',
+        datastreamBody('bulk deep insert', {
+          Thing: { ...EXAMPLES.Thing, name: 'bulk thing', Locations: [location('bulk place', 7, 51)] },
+          Observations: observations,
+        }),
+      );
+      assert.equal(res.status, 201, res.text);
+      const ds = res.body['@iot.id'];
+      const got = await sta.ok(
+        `Datastreams(${ds})/Observations?$orderby=id&$top=1000&$expand=FeatureOfInterest($select=name)`,
+      );
+      assert.deepEqual(
+        got.value.map((o: Json) => o.result),
+        observations.map((o) => o.result),
+        'created in the order sent',
+      );
+      const names = got.value.map((o: Json) => o.FeatureOfInterest.name);
+      assert.equal(names[7], 'kerb 7');
+      assert.equal(names[25], 'existing kerb');
+      assert.equal(
+        new Set(names).size,
+        3 + 1 + 1,
+        'three inline, one linked, one generated from the Location',
+      );
+      const stream = await sta.ok(`Datastreams(${ds})`);
+      sameInterval(stream.phenomenonTime, observations[0]!.phenomenonTime, observations[299]!.phenomenonTime);
+    });
+
     test('links to existing entities by {"@iot.id": n}', async () => {
       const thing = await sta.create('Things', EXAMPLES.Thing);
       const ds = await sta.create('Datastreams', {
