@@ -6,7 +6,7 @@ import { decodeRecord, emit, fkRelations, recordSelect } from '../entities/write
 import { BadRequestError } from '../errors/bad-request.ts';
 import { ident, join, type Sql, sql } from '../query/sql.ts';
 import { extendStreamExtents, type InsertedObservation, type StreamKind } from './datastream-extents.ts';
-import { generatedFoiFor } from './feature-of-interest.ts';
+import { generatedFoisFor } from './feature-of-interest.ts';
 import { ensureObservationPartitions } from './observation-partitions.ts';
 import {
   type ObservationRow,
@@ -119,16 +119,17 @@ export function checkMultiResult(
 async function resolveFois(w: WriteContext, prepared: PreparedObservation[]): Promise<void> {
   const given = [...new Set(prepared.flatMap((p) => (p.foiId === undefined ? [] : [p.foiId])))];
   const found = await existingIdsCached(w, w.registry.entity('FeatureOfInterest'), given);
-  const generated = new Map<string, number>();
   for (const p of prepared) {
-    if (p.foiId !== undefined) {
-      if (!found.has(p.foiId)) throw missingLink(p.field, 'FeatureOfInterest', p.foiId);
-      continue;
-    }
-    const key = `${p.stream}:${p.streamId}`;
-    if (!generated.has(key)) generated.set(key, await generatedFoiFor(w, p.stream, p.streamId, p.field));
-    p.foiId = generated.get(key);
+    if (p.foiId !== undefined && !found.has(p.foiId))
+      throw missingLink(p.field, 'FeatureOfInterest', p.foiId);
   }
+  const without = prepared.filter((p) => p.foiId === undefined);
+  if (without.length === 0) return;
+  const generated = await generatedFoisFor(
+    w,
+    without.map((p) => ({ stream: p.stream, streamId: p.streamId, field: p.field })),
+  );
+  for (const p of without) p.foiId = generated.get(`${p.stream}:${p.streamId}`);
 }
 
 /** Foreign key columns by relation name (Datastream, MultiDatastream, FeatureOfInterest). */

@@ -66,6 +66,42 @@ for (const kind of storeKinds()) {
       assert.equal(await f.count('sta_features_of_interest'), 1);
     });
 
+    test('the next transaction confirms the FeaturesOfInterest of many streams with one query', async () => {
+      const streams = await f.write(async (w) =>
+        Promise.all(
+          Array.from({ length: 12 }, () =>
+            createEntity(w, e('Datastream'), body.datastream({ Thing: { '@iot.id': thing } })),
+          ),
+        ),
+      );
+      await f.write((w) =>
+        createObservations(
+          w,
+          streams.map((id) => ({ datastreamId: id, result: 1 })),
+        ),
+      );
+      const statements: string[] = [];
+      await f.write((w) => {
+        const tx: typeof w.tx = {
+          query: (q) => {
+            statements.push('toQuery' in q ? q.toQuery().text : q.text);
+            return w.tx.query(q);
+          },
+          copy: (...a) => w.tx.copy(...a),
+          runScript: (x) => w.tx.runScript(x),
+        };
+        return createObservations(
+          { ...w, tx },
+          streams.map((id) => ({ datastreamId: id, result: 2 })),
+        );
+      });
+      // Lookups of FeaturesOfInterest (the batch's extents update joins them too; that one is per batch).
+      const foiQueries = statements.filter(
+        (t) => t.trimStart().startsWith('SELECT') && t.includes('sta_features_of_interest'),
+      );
+      assert.equal(foiQueries.length, 1, foiQueries.join('\n'));
+    });
+
     test('a Thing that moved gets a new FeatureOfInterest', async () => {
       const [before] = await f.write((w) => createObservations(w, [{ datastreamId: ds1, result: 1 }]));
       // §10.3: an update links existing entities only; the new Location is created first.

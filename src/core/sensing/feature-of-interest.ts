@@ -40,28 +40,65 @@ export function forgetGeneratedFois(w: WriteContext): void {
   entries(w).clear();
 }
 
-/** The FeatureOfInterest for an Observation of `stream` `streamId` given without one. */
-export async function generatedFoiFor(
+export interface FoiRequest {
+  stream: StreamKind;
+  streamId: number;
+  /** Where the Observation is in the request, for errors. */
+  field: string;
+}
+
+/**
+ * The generated FeaturesOfInterest of several streams, by `stream:id`: cached answers cost nothing, those
+ * another (maybe rolled-back) transaction established are confirmed with one query for all of them, and
+ * only streams never seen (or whose FOI is gone) look up or create theirs.
+ */
+export async function generatedFoisFor(
   w: WriteContext,
-  stream: StreamKind,
-  streamId: number,
-  field: string,
-): Promise<number> {
+  requests: readonly FoiRequest[],
+): Promise<Map<string, number>> {
   const map = entries(w);
-  const key = `${w.tenant}:${stream}:${streamId}`;
-  const hit = map.get(key);
-  if (hit && Date.now() - hit.at < TTL_MS) {
-    if (hit.by === null || hit.by === w.tx) return hit.foiId;
-    // Established by another transaction that may have rolled back: trust it only if the row is visible.
-    if ((await existingIds(w, w.registry.entity('FeatureOfInterest'), [hit.foiId])).size > 0) {
-      hit.by = null;
-      return hit.foiId;
+  const out = new Map<string, number>();
+  const unconfirmed: { key: string; cacheKey: string; hit: Cached; request: FoiRequest }[] = [];
+  const missing: FoiRequest[] = [];
+  const seen = new Set<string>();
+  for (const r of requests) {
+    const key = `${r.stream}:${r.streamId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const cacheKey = `${w.tenant}:${key}`;
+    const hit = map.get(cacheKey);
+    if (hit && Date.now() - hit.at < TTL_MS) {
+      if (hit.by === null || hit.by === w.tx) out.set(key, hit.foiId);
+      else unconfirmed.push({ key, cacheKey, hit, request: r });
+      continue;
+    }
+    map.delete(cacheKey);
+    missing.push(r);
+  }
+  if (unconfirmed.length > 0) {
+    // Established by other transactions that may have rolled back: trusted only if the rows are visible.
+    const foi = w.registry.entity('FeatureOfInterest');
+    const visible = await existingIds(
+      w,
+      foi,
+      unconfirmed.map((u) => u.hit.foiId),
+    );
+    for (const u of unconfirmed) {
+      if (visible.has(u.hit.foiId)) {
+        u.hit.by = null;
+        out.set(u.key, u.hit.foiId);
+      } else {
+        map.delete(u.cacheKey);
+        missing.push(u.request);
+      }
     }
   }
-  map.delete(key);
-  const foiId = await findOrCreateFoi(w, stream, streamId, field);
-  map.set(key, { foiId, at: Date.now(), by: w.tx });
-  return foiId;
+  for (const r of missing) {
+    const foiId = await findOrCreateFoi(w, r.stream, r.streamId, r.field);
+    map.set(`${w.tenant}:${r.stream}:${r.streamId}`, { foiId, at: Date.now(), by: w.tx });
+    out.set(`${r.stream}:${r.streamId}`, foiId);
+  }
+  return out;
 }
 
 interface ThingLocation {
