@@ -26,7 +26,16 @@ export async function startUrbs(
       // e.g. URBS_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
       ...(process.env.URBS_BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
       BIN,
-      'start', '--port', '0', '--mqtt-port', '0', '--data-dir', dataDir, '--database-url', databaseUrl],
+      'start',
+      '--port',
+      '0',
+      '--mqtt-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--database-url',
+      databaseUrl,
+    ],
     {
       env: { ...process.env, URBS_ADMIN_PASSWORD: adminPassword, URBS_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

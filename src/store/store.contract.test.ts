@@ -6,7 +6,7 @@ import {
   type StoreKind,
   storeKinds,
 } from '../../test/support/test-store.ts';
-import { sql } from '../core/query/sql.ts';
+import { prepared, sql } from '../core/query/sql.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -54,6 +54,19 @@ function storeContract(kind: StoreKind) {
         values: [7, ['a', 'b,c', 'd"e', '']],
       });
       assert.deepEqual(res.rows, [{ n: 7, a: ['a', 'b,c', 'd"e', ''] }]);
+    });
+
+    test('runs a named prepared statement many times with fresh values, also inside a transaction', async () => {
+      const q = (n: number) =>
+        prepared(sql`SELECT ${n}::int8 * 2 AS twice, ${[`${n}`, 'x']}::text[] AS pair`);
+      assert.equal(q(1).name, q(2).name, 'one name per text');
+      assert.notEqual(q(1).name, prepared(sql`SELECT ${1}::int8 AS other`).name);
+      for (let n = 0; n < 8; n++) {
+        const { rows } = await store.query<{ twice: number; pair: string[] }>(q(n));
+        assert.deepEqual(rows, [{ twice: 2 * n, pair: [`${n}`, 'x'] }]);
+      }
+      const inTx = await store.transaction((tx) => tx.query<{ twice: number }>(q(21)));
+      assert.deepEqual(inTx.rows[0]?.twice, 42);
     });
 
     test('normalises types: int8, numeric, timestamptz, json/jsonb, null, bool', async () => {

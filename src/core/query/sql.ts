@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The only SQL builder of urbs. Values are always bound parameters ($1, $2, …); identifiers can only enter
  * through `ident()`, which accepts names that the model registry or a migration defined (checked against a
@@ -8,6 +10,12 @@
 export interface SqlQuery {
   readonly text: string;
   readonly values: unknown[];
+  /**
+   * Optional: run as a named prepared statement, which PostgreSQL parses (and may plan) once per connection
+   * instead of for every call. Only for fixed texts on hot paths (see `prepared()`); stores without
+   * prepared statements ignore it.
+   */
+  readonly name?: string;
 }
 
 type Part = { t: 'text'; s: string } | { t: 'value'; v: unknown } | { t: 'ident'; s: string };
@@ -96,3 +104,20 @@ export function join(
 }
 
 export const empty = new Sql([]);
+
+const statementNames = new Map<string, string>();
+
+/**
+ * The query as a named prepared statement. The name is derived from the text, so the same text always
+ * gets the same name and different texts never share one; the number of distinct texts must be small
+ * (each one is kept per connection by the server).
+ */
+export function prepared(q: Sql): SqlQuery {
+  const { text, values } = q.toQuery();
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `urbs_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return { text, values, name };
+}

@@ -29,8 +29,12 @@ function bind(
 ): Queryable {
   return {
     async query<R = Row>(q: Sql | SqlQuery): Promise<QueryResult<R>> {
-      const { text, values } = render(q);
-      const res = await client.query({ text, values: values as unknown[], types });
+      const { text, values, name } = render(q);
+      const res = await client.query(
+        name === undefined
+          ? { text, values: values as unknown[], types }
+          : { name, text, values: values as unknown[], types },
+      );
       return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
     },
     async copy(table, columns, rows) {
