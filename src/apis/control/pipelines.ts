@@ -1,18 +1,16 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import {
-  checkPipelineFilter,
-  checkPipelineLinks,
+  createPipeline,
+  deletePipeline,
   dryRunPipeline,
+  type PipelineChange,
   replayDeadLetters,
   restartPipeline,
   startPipeline,
   stopPipeline,
+  updatePipeline,
 } from '../../core/control/pipeline-operations.ts';
-import type { WriteContext } from '../../core/entities/context.ts';
 import { readEntity } from '../../core/entities/read-entities.ts';
-import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
-import { BadRequestError } from '../../core/errors/bad-request.ts';
-import type { PullConnector } from '../../ingest/connector.ts';
 import { controlRegistry } from '../../model/control/index.ts';
 import {
   DEAD_LETTER_STAGES,
@@ -131,25 +129,6 @@ const idsBody = {
   additionalProperties: false,
 };
 
-interface PipelineBody {
-  name?: string;
-  description?: string | null;
-  dataSourceId?: number;
-  mappingId?: number;
-  dataSetId?: number;
-  filter?: string | null;
-  batchSize?: number;
-}
-
-function toEntityBody(body: PipelineBody): Record<string, unknown> {
-  const { dataSourceId, mappingId, dataSetId, ...rest } = body;
-  const out: Record<string, unknown> = { ...rest };
-  if (dataSourceId !== undefined) out.dataSource = { '@iot.id': dataSourceId };
-  if (mappingId !== undefined) out.mapping = { '@iot.id': mappingId };
-  if (dataSetId !== undefined) out.dataSet = { '@iot.id': dataSetId };
-  return out;
-}
-
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
 
 export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
@@ -163,8 +142,6 @@ export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
     const wire = toWire(await readEntity(deps.read, contextOf(request), [{ entity: PIPELINE, id }], {}));
     return { ...wire, status: await runtime.status(request.tenant, id) };
   };
-  const write = <T>(request: FastifyRequest, fn: (w: WriteContext) => Promise<T>) =>
-    deps.entities.write(contextOf(request), fn);
 
   app.get(
     '/pipelines',
@@ -210,21 +187,12 @@ export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
       response: { 201: item, ...problems(400, 409) },
     }),
     async (request, reply) => {
-      const body = request.body as PipelineBody & {
+      const body = request.body as PipelineChange & {
         dataSourceId: number;
         mappingId: number;
         dataSetId: number;
       };
-      checkPipelineFilter(body.filter);
-      const id = await write(request, async (w) => {
-        await checkPipelineLinks(w, body);
-        return createEntity(w, PIPELINE, {
-          batchSize: 500,
-          ...toEntityBody(body),
-          desiredState: 'STOPPED',
-          version: 1,
-        });
-      });
+      const id = await createPipeline(ops, contextOf(request), body);
       reply.code(201).header('location', `${apiBase(request)}/pipelines/${id}`);
       return one(request, id);
     },
@@ -250,25 +218,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
     }),
     async (request: IdRequest) => {
       const { id } = request.params;
-      const body = request.body as PipelineBody;
-      checkPipelineFilter(body.filter);
-      await write(request, async (w) => {
-        const def = await readPipelineDefinition(w.tx, w.tenant, id, true);
-        if (body.dataSourceId !== undefined && body.dataSourceId !== def.dataSourceId) {
-          if (runtime.isRunning(w.tenant, id)) {
-            throw new BadRequestError('dataSourceId cannot change while the pipeline runs; stop it first', {
-              field: 'dataSourceId',
-            });
-          }
-        }
-        await checkPipelineLinks(w, {
-          dataSourceId: body.dataSourceId ?? def.dataSourceId,
-          mappingId: body.mappingId ?? def.mapping.id,
-          dataSetId: def.dataSet.id,
-        });
-        await updateEntity(w, PIPELINE, id, { ...toEntityBody(body), version: def.version + 1 }, 'merge');
-      });
-      runtime.invalidate(request.tenant, [id]);
+      await updatePipeline(ops, contextOf(request), id, request.body as PipelineChange);
       return one(request, id);
     },
   );
@@ -280,10 +230,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
       response: { 204: { type: 'null', description: 'Deleted' }, ...problems(404) },
     }),
     async (request: IdRequest, reply) => {
-      const { id } = request.params;
-      await readPipelineDefinition(deps.read.db, request.tenant, id);
-      await runtime.stop(request.tenant, id);
-      await write(request, (w) => deleteEntity(w, PIPELINE, id));
+      await deletePipeline(ops, contextOf(request), request.params.id);
       return reply.code(204).send();
     },
   );
@@ -343,29 +290,14 @@ export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
         ...problems(400, 404, 409),
       },
     }),
-    async (request: IdRequest) => {
-      const body = (request.body ?? {}) as { records?: Record<string, unknown>[]; sampleSize?: number };
-      const ctx = contextOf(request);
-      let records = body.records;
-      if (!records) {
-        const def = await readPipelineDefinition(deps.read.db, request.tenant, request.params.id);
-        const source = (await deps.pipelines.openSource(deps.read.db, request.tenant, def.dataSourceId)) as {
-          connector: { kind: string };
-          config: unknown;
-        };
-        if (source.connector.kind !== 'pull') {
-          throw new BadRequestError('this source is pushed to urbs: give sample records in `records`', {
-            field: 'records',
-          });
-        }
-        const sample = await (source.connector as PullConnector<unknown>).sample(
-          source.config,
-          body.sampleSize ?? 10,
-        );
-        records = sample.map((r) => r.data);
-      }
-      return dryRunPipeline(deps.read.db, ctx, request.params.id, records);
-    },
+    (request: IdRequest) =>
+      dryRunPipeline(
+        deps.read.db,
+        deps.pipelines.openSource,
+        contextOf(request),
+        request.params.id,
+        (request.body ?? {}) as { records?: Record<string, unknown>[]; sampleSize?: number },
+      ),
   );
 
   app.get(

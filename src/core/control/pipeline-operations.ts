@@ -3,7 +3,8 @@
  * stop, restart, dry run, and replaying dead letters. The runtime (src/pipeline/runtime) does the work;
  * these functions keep the stored desired state, the checks and the order of steps.
  */
-import type { RawRecord } from '../../ingest/connector.ts';
+import type { Connector } from '../../ingest/connector.ts';
+import { controlRegistry } from '../../model/control/index.ts';
 import { compileFilter } from '../../pipeline/apply-mapping.ts';
 import { processRecord, type RejectReason, type RejectStage } from '../../pipeline/run-records.ts';
 import { deadLettersToReplay } from '../../pipeline/runtime/dead-letters.ts';
@@ -17,9 +18,11 @@ import type { ItemOutcome } from '../../pipeline/runtime/run-batch.ts';
 import type { Queryable } from '../../store/store.ts';
 import type { RequestContext, WriteContext } from '../entities/context.ts';
 import type { EntityService } from '../entities/entity-service.ts';
+import { createEntity, deleteEntity, updateEntity } from '../entities/write-entities.ts';
 import { BadRequestError } from '../errors/bad-request.ts';
 import { DomainError } from '../errors/domain-error.ts';
 import { sql } from '../query/sql.ts';
+import type { SourceOpener } from './data-set-release.ts';
 
 export interface PipelineOpsDeps {
   /** The control plane's entity service (its transactions hold the pipeline rows). */
@@ -67,6 +70,82 @@ export async function checkPipelineLinks(
       { field: 'mappingId' },
     );
   }
+}
+
+/** The members of a Pipeline as the API takes them. */
+export interface PipelineChange {
+  name?: string;
+  description?: string | null;
+  dataSourceId?: number;
+  mappingId?: number;
+  dataSetId?: number;
+  filter?: string | null;
+  batchSize?: number;
+}
+
+const PIPELINE = controlRegistry.entity('Pipeline');
+
+function toEntityBody(body: PipelineChange): Record<string, unknown> {
+  const { dataSourceId, mappingId, dataSetId, ...rest } = body;
+  const out: Record<string, unknown> = { ...rest };
+  if (dataSourceId !== undefined) out.dataSource = { '@iot.id': dataSourceId };
+  if (mappingId !== undefined) out.mapping = { '@iot.id': mappingId };
+  if (dataSetId !== undefined) out.dataSet = { '@iot.id': dataSetId };
+  return out;
+}
+
+/** Creates a stopped pipeline (batch size 500 unless given) after checking its filter and links. */
+export async function createPipeline(
+  deps: PipelineOpsDeps,
+  ctx: RequestContext,
+  body: PipelineChange & { dataSourceId: number; mappingId: number; dataSetId: number },
+): Promise<number> {
+  checkPipelineFilter(body.filter);
+  return deps.entities.write(ctx, async (w) => {
+    await checkPipelineLinks(w, body);
+    return createEntity(w, PIPELINE, {
+      batchSize: 500,
+      ...toEntityBody(body),
+      desiredState: 'STOPPED',
+      version: 1,
+    });
+  });
+}
+
+/**
+ * Changes a pipeline and raises its version; a running one reloads before its next batch. Its data source
+ * changes only while it is stopped (a running source would keep reading the old one).
+ */
+export async function updatePipeline(
+  deps: PipelineOpsDeps,
+  ctx: RequestContext,
+  id: number,
+  body: Omit<PipelineChange, 'dataSetId'>,
+): Promise<void> {
+  checkPipelineFilter(body.filter);
+  await deps.entities.write(ctx, async (w) => {
+    const def = await readPipelineDefinition(w.tx, w.tenant, id, true);
+    const sourceChanges = body.dataSourceId !== undefined && body.dataSourceId !== def.dataSourceId;
+    if (sourceChanges && deps.runtime.isRunning(w.tenant, id)) {
+      throw new BadRequestError('dataSourceId cannot change while the pipeline runs; stop it first', {
+        field: 'dataSourceId',
+      });
+    }
+    await checkPipelineLinks(w, {
+      dataSourceId: body.dataSourceId ?? def.dataSourceId,
+      mappingId: body.mappingId ?? def.mapping.id,
+      dataSetId: def.dataSet.id,
+    });
+    await updateEntity(w, PIPELINE, id, { ...toEntityBody(body), version: def.version + 1 }, 'merge');
+  });
+  deps.runtime.invalidate(ctx.tenant, [id]);
+}
+
+/** Stops a pipeline, then deletes it with its dead letters, counters and lease. */
+export async function deletePipeline(deps: PipelineOpsDeps, ctx: RequestContext, id: number): Promise<void> {
+  await readPipelineDefinition(deps.entities.deps.store, ctx.tenant, id);
+  await deps.runtime.stop(ctx.tenant, id);
+  await deps.entities.write(ctx, (w) => deleteEntity(w, PIPELINE, id));
 }
 
 /** A change of a mapping: every pipeline using it reloads before its next batch (and its version grows). */
@@ -178,18 +257,21 @@ export interface PipelineDryRun {
 }
 
 /**
- * The whole pipeline on sample records (given, or read from a pull source without committing anything):
- * validation, filter, mapping, target validation and the sinks' checks, and what each sink would make of
- * each record. Writes nothing.
+ * The whole pipeline on sample records (given, or `sampleSize` read from a pull source without committing
+ * anything): validation, filter, mapping, target validation and the sinks' checks, and what each sink would
+ * make of each record. Writes nothing.
  */
 export async function dryRunPipeline(
   db: Queryable,
+  openSource: SourceOpener,
   ctx: RequestContext,
   id: number,
-  records: readonly RawRecord['data'][],
+  input: { records?: readonly Record<string, unknown>[]; sampleSize?: number },
 ): Promise<PipelineDryRun> {
   const def = await readPipelineDefinition(db, ctx.tenant, id);
   const loaded = loadPipeline({ ...def, dataSourceStatus: 'AVAILABLE' });
+  const records =
+    input.records ?? (await sampleOf(db, openSource, ctx.tenant, def.dataSourceId, input.sampleSize));
   const out: PipelineDryRun = {
     outputs: [],
     rejected: [],
@@ -222,4 +304,24 @@ export async function dryRunPipeline(
     });
   }
   return out;
+}
+
+/** Up to `size` records read from a pull source without committing its position; a push source has none. */
+async function sampleOf(
+  db: Queryable,
+  openSource: SourceOpener,
+  tenant: string,
+  sourceId: number,
+  size = 10,
+): Promise<Record<string, unknown>[]> {
+  const source = (await openSource(db, tenant, sourceId)) as {
+    connector: Connector<unknown>;
+    config: unknown;
+  };
+  if (source.connector.kind !== 'pull') {
+    throw new BadRequestError('this source is pushed to urbs: give sample records in `records`', {
+      field: 'records',
+    });
+  }
+  return (await source.connector.sample(source.config, size)).map((r) => r.data);
 }
