@@ -4,7 +4,7 @@ import {
   requireDraftDataSet,
   transitionDataSet,
 } from '../../core/control/data-set-lifecycle.ts';
-import { checkDataSetSinks, dropDataSetSinks } from '../../core/control/data-set-release.ts';
+import { checkSinksOfChange, dropDataSetSinks } from '../../core/control/data-set-release.ts';
 import type { WriteContext } from '../../core/entities/context.ts';
 import { readEntity } from '../../core/entities/read-entities.ts';
 import { createEntity, deleteEntity, updateEntity } from '../../core/entities/write-entities.ts';
@@ -31,7 +31,6 @@ import {
  * rules live in core/control/data-set-lifecycle.ts; sinks and serving APIs come with pipelines.
  */
 const SET = controlRegistry.entity('DataSet');
-const READ_ONE = { defaultTop: 1, maxTop: 1, countEstimateAbove: 0 };
 const POOL = controlRegistry.entity('DataPool');
 
 const IDENTIFIER = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -171,29 +170,6 @@ function toEntityBody(body: SetBody): Record<string, unknown> {
   return out;
 }
 
-/** The sinks and structure version a DataSet will have after a change (what the check must see). */
-async function checkSinksAfter(w: WriteContext, id: number | undefined, body: SetBody): Promise<void> {
-  if (body.sinks === undefined && body.dataStructureVersionId === undefined) return;
-  let current: { sinks: unknown[]; versionId: number | null } = { sinks: [], versionId: null };
-  if (id !== undefined) {
-    const rec = await readEntity(
-      { db: w.tx, registry: w.registry, options: READ_ONE },
-      w,
-      [{ entity: SET, id }],
-      {},
-    );
-    current = {
-      sinks: (rec.props.sinks as unknown[]) ?? [],
-      versionId: (rec.links.dataStructureVersion as number | undefined) ?? null,
-    };
-  }
-  await checkDataSetSinks(
-    w,
-    body.sinks ?? current.sinks,
-    body.dataStructureVersionId === undefined ? current.versionId : body.dataStructureVersionId,
-  );
-}
-
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
 
 /** The wire form plus `servedBy`, with links into the tenant tree the request came through. */
@@ -263,7 +239,7 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       }
       const id = await write(request, async (w) => {
         await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
-        await checkSinksAfter(w, undefined, body);
+        await checkSinksOfChange(w, undefined, body);
         return createEntity(w, SET, {
           openData: false,
           keywords: [],
@@ -292,7 +268,7 @@ export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
       await write(request, async (w) => {
         await requireDraftDataSet(w, id, 'a change');
         if (body.dataPoolId !== undefined) await requireLinked(w, POOL, body.dataPoolId, 'dataPoolId');
-        await checkSinksAfter(w, id, body);
+        await checkSinksOfChange(w, id, body);
         await updateEntity(w, SET, id, toEntityBody(body), 'merge');
       });
       return one(request, id);

@@ -79,6 +79,24 @@ export async function checkDataSetSinks(
   });
 }
 
+/**
+ * Checks the sinks a DataSet will have after a create (`id` undefined) or change: the given members over
+ * the stored ones, in the change's transaction.
+ */
+export async function checkSinksOfChange(
+  w: WriteContext,
+  id: number | undefined,
+  change: { sinks?: readonly unknown[]; dataStructureVersionId?: number | null },
+): Promise<void> {
+  if (change.sinks === undefined && change.dataStructureVersionId === undefined) return;
+  const current = id === undefined ? { sinks: [], versionId: null } : await readDataSetRow(w, id);
+  await checkDataSetSinks(
+    w,
+    change.sinks ?? current.sinks,
+    change.dataStructureVersionId === undefined ? current.versionId : change.dataStructureVersionId,
+  );
+}
+
 function targetsOf(w: WriteContext, id: number, row: DataSetRow, schema: Record<string, unknown>) {
   return row.sinks.map((decl, sinkIndex) => {
     const { kind, ...config } = decl;
