@@ -355,3 +355,20 @@ export async function releaseAndLand(
   assert.equal(features.size, n);
   return features;
 }
+
+/**
+ * A pull source works before anything runs: test connection succeeds, a sample reads 10 records, and a dry
+ * run of the whole pipeline on that sample passes all of them, writing nothing (the pipeline stays stopped).
+ */
+export async function expectSourceReadable(api: ControlClient, s: Scenario): Promise<void> {
+  const conn = await api.post(`/datasources/${s.dataSource.id}/test-connection`);
+  assert.equal(conn.statusCode, 200, conn.body);
+  assert.equal(conn.json().ok, true, conn.body);
+  const sample = await api.post(`/datasources/${s.dataSource.id}/sample`);
+  assert.equal(sample.statusCode, 200, sample.body);
+  assert.equal(sample.json().records.length, 10, sample.body);
+  const dry = await api.post(`/pipelines/${s.pipeline.id}/dry-run`, {});
+  assert.equal(dry.statusCode, 200, dry.body);
+  assert.deepEqual(dry.json().counts, { total: 10, out: 10, filtered: 0, rejected: 0 });
+  assert.equal((await pipelineStatus(api, s.pipeline.id)).state, 'stopped');
+}

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   DATA_SET_TRANSITIONS,
   requireDraftDataSet,
@@ -20,9 +20,11 @@ import {
   anyObject,
   idParams,
   listQuerySchema,
+  nameSchema,
   nullableString,
   pageSchema,
   problems,
+  routesOf,
   timestamp,
 } from './schemas.ts';
 
@@ -34,7 +36,7 @@ const SET = controlRegistry.entity('DataSet');
 const POOL = controlRegistry.entity('DataPool');
 
 const IDENTIFIER = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
-const name = { type: 'string', minLength: 1, maxLength: 500 };
+const name = nameSchema;
 const identifier = {
   type: 'string',
   minLength: 1,
@@ -188,16 +190,14 @@ function withServedBy(request: FastifyRequest, wire: Record<string, unknown>): R
 }
 
 export function dataSetRoutes(app: FastifyInstance, deps: ControlDeps): void {
-  const tags = ['DataSet'];
+  const _tags = ['DataSet'];
   const one = (request: FastifyRequest, id: number) =>
     readEntity(deps.read, contextOf(request), [{ entity: SET, id }], {}).then((r) =>
       withServedBy(request, toWire(r)),
     );
   const write = <T>(request: FastifyRequest, fn: (w: WriteContext) => Promise<T>) =>
     deps.entities.write(contextOf(request), fn);
-  const route = (summary: string, extra: Record<string, unknown>) => ({
-    schema: { tags, summary, ...extra } as FastifySchema,
-  });
+  const route = routesOf('DataSet');
 
   app.get(
     '/datasets',

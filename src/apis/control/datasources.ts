@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   maskedConfig,
   type StoredConfig,
@@ -26,9 +26,11 @@ import {
   anyObject,
   idParams,
   listQuerySchema,
+  nameSchema,
   nullableString,
   pageSchema,
   problems,
+  routesOf,
   timestamp,
 } from './schemas.ts';
 
@@ -41,7 +43,7 @@ const SOURCE = controlRegistry.entity('DataSource');
 /** How long test-connection and sample may take before they give up (each connector has its own timeouts). */
 const RUN_TIMEOUT_MS = 30_000;
 
-const name = { type: 'string', minLength: 1, maxLength: 500 };
+const name = nameSchema;
 const connectorType = { type: 'string', enum: connectorTypes, description: 'see docs/connectors.md' };
 const config = {
   ...anyObject,
@@ -104,7 +106,7 @@ function masked(wire: Wire): Wire {
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
 
 export function dataSourceRoutes(app: FastifyInstance, deps: ControlDeps, box: SecretBox): void {
-  const tags = ['DataSource'];
+  const _tags = ['DataSource'];
   const one = (request: FastifyRequest, id: number) =>
     readEntity(deps.read, contextOf(request), [{ entity: SOURCE, id }], {})
       .then(toWire)
@@ -120,9 +122,7 @@ export function dataSourceRoutes(app: FastifyInstance, deps: ControlDeps, box: S
     const wire = await one(request, id);
     return key === undefined ? wire : { ...wire, ingest: { url: `${apiBase(request)}/ingest/${id}`, key } };
   };
-  const route = (summary: string, extra: Record<string, unknown>) => ({
-    schema: { tags, summary, ...extra } as FastifySchema,
-  });
+  const route = routesOf('DataSource');
 
   app.get(
     '/datasources',

@@ -8,14 +8,14 @@ import { inferSchema, SAMPLE_MEDIA_TYPES } from '../../structures/infer-schema.t
 import { createVersion, findVersion, versionItem } from './datastructure-versions.ts';
 import { apiBase, type ControlDeps, contextOf, toWire } from './resource-routes.ts';
 import { dataStructureItem } from './resources.ts';
-import { nullableString, problems, SEMVER } from './schemas.ts';
+import { nameSchema, nullableString, problems, SEMVER } from './schemas.ts';
 
 /**
  * Two ways to create a DataStructure with a first DRAFT version in one request: import a FIWARE Smart Data
  * Model (bundled, offline) or infer the schema from a sample (CSV, JSON array, GeoJSON FeatureCollection).
  */
 const STRUCTURE = controlRegistry.entity('DataStructure');
-const name = { type: 'string', minLength: 1, maxLength: 500 };
+const name = nameSchema;
 const version = { type: 'string', pattern: SEMVER, maxLength: 100, default: '1.0.0' };
 const created = {
   type: 'object',

@@ -16,6 +16,7 @@ import {
   anyObject,
   idParams,
   listQuerySchema,
+  nameSchema,
   nullableString,
   pageSchema,
   problems,
@@ -35,7 +36,7 @@ const VERSION = controlRegistry.entity('DataStructureVersion');
 /** At most this many sample records per dry run. */
 export const MAX_DRY_RUN_RECORDS = 1000;
 
-const name = { type: 'string', minLength: 1, maxLength: 500 };
+const name = nameSchema;
 const versionId = { type: 'integer', minimum: 1 };
 const filter = {
   type: ['string', 'null'],

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   createPipeline,
   deletePipeline,
@@ -25,9 +25,11 @@ import {
   anyObject,
   idParams,
   listQuerySchema,
+  nameSchema,
   nullableString,
   pageSchema,
   problems,
+  routesOf,
   timestamp,
 } from './schemas.ts';
 
@@ -39,7 +41,7 @@ import {
 const PIPELINE = controlRegistry.entity('Pipeline');
 const MAX_DRY_RUN = 1000;
 
-const name = { type: 'string', minLength: 1, maxLength: 500 };
+const name = nameSchema;
 const linkId = (description: string) => ({ type: 'integer', minimum: 1, description });
 const filter = {
   type: ['string', 'null'],
@@ -132,12 +134,10 @@ const idsBody = {
 type IdRequest = FastifyRequest<{ Params: { id: number } }>;
 
 export function pipelineRoutes(app: FastifyInstance, deps: ControlDeps): void {
-  const tags = ['Pipeline'];
+  const _tags = ['Pipeline'];
   const { runtime } = deps.pipelines;
   const ops = { entities: deps.entities, runtime };
-  const route = (summary: string, extra: Record<string, unknown>) => ({
-    schema: { tags, summary, ...extra } as FastifySchema,
-  });
+  const route = routesOf('Pipeline');
   const one = async (request: FastifyRequest, id: number) => {
     const wire = toWire(await readEntity(deps.read, contextOf(request), [{ entity: PIPELINE, id }], {}));
     return { ...wire, status: await runtime.status(request.tenant, id) };

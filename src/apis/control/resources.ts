@@ -3,10 +3,10 @@ import type { WriteContext } from '../../core/entities/context.ts';
 import { controlRegistry } from '../../model/control/index.ts';
 import { refuseVersionsInUse } from './datastructure-versions.ts';
 import type { ControlDeps, ResourceDecl } from './resource-routes.ts';
-import { nullableObject, nullableString, timestamp } from './schemas.ts';
+import { nameSchema, nullableObject, nullableString, timestamp } from './schemas.ts';
 
 /** The plain CRUD resources of the control plane, declared as data (see resource-routes.ts). */
-const name = { type: 'string', minLength: 1, maxLength: 500 };
+const name = nameSchema;
 const common = { id: { type: 'integer' }, createdAt: timestamp, updatedAt: timestamp };
 const contact = {
   ...nullableObject,

@@ -1,3 +1,4 @@
+import type { FastifySchema } from 'fastify';
 import { DEFAULT_SIZE, MAX_SIZE, SORT_PATTERN } from './list-query.ts';
 
 /**
@@ -69,9 +70,18 @@ export function problems(...statuses: number[]): Record<number, Schema> {
   return Object.fromEntries([401, ...statuses].map((s) => [s, problemSchema]));
 }
 
+/** The `name` of every control-plane resource. */
+export const nameSchema: Schema = { type: 'string', minLength: 1, maxLength: 500 };
 export const nullableString: Schema = { type: ['string', 'null'], maxLength: 10_000 };
 export const anyObject: Schema = { type: 'object', additionalProperties: true };
 export const nullableObject: Schema = { type: ['object', 'null'], additionalProperties: true };
 export const timestamp: Schema = { type: ['string', 'null'], format: 'date-time' };
 export const SEMVER =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$';
+
+/** Route options of one OpenAPI tag: `route('List …', { querystring, response })`. */
+export function routesOf(tag: string) {
+  return (summary: string, extra: Record<string, unknown>) => ({
+    schema: { tags: [tag], summary, ...extra } as FastifySchema,
+  });
+}
